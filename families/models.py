@@ -1,0 +1,130 @@
+"""Foyers, their responsables and their children, in the collectivité's schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+phone_validator = RegexValidator(
+    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
+    "Saisissez un numéro de téléphone français, par exemple 05 63 50 51 18.",
+)
+
+
+class Foyer(models.Model):
+    """A family as the collectivité knows it; linked to a global account once activated."""
+
+    name = models.CharField("nom du foyer", max_length=150)
+    # The account lives in the public schema; one account may hold foyers in several
+    # collectivités (one per schema).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "foyer"
+        verbose_name_plural = "foyers"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(user__isnull=False), name="foyer_one_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Civilite(models.TextChoices):
+    MADAME = "MME", "Madame"
+    MONSIEUR = "M", "Monsieur"
+
+
+class NotificationPreference(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    COURRIER = "courrier", "Courrier"
+
+
+class Responsable(models.Model):
+    """Responsable 1 or 2 of a foyer."""
+
+    foyer = models.ForeignKey(
+        Foyer, verbose_name="foyer", on_delete=models.CASCADE, related_name="responsables"
+    )
+    rank = models.PositiveSmallIntegerField(
+        "rang", choices=[(1, "Responsable 1"), (2, "Responsable 2")], default=1
+    )
+    civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices)
+    last_name = models.CharField("nom", max_length=150)
+    first_name = models.CharField("prénom", max_length=150)
+    phone = models.CharField(
+        "téléphone principal", max_length=20, blank=True, validators=[phone_validator]
+    )
+    phone_secondary = models.CharField(
+        "téléphone secondaire", max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField("e-mail principal", blank=True)
+    email_secondary = models.EmailField("e-mail secondaire", blank=True)
+    address = models.TextField("adresse", blank=True)
+    notification = models.CharField(
+        "notification",
+        max_length=10,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.EMAIL,
+    )
+
+    class Meta:
+        verbose_name = "responsable"
+        verbose_name_plural = "responsables"
+        ordering = ["foyer", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["foyer", "rank"], name="responsable_rank_once"),
+            models.CheckConstraint(
+                condition=models.Q(rank__in=[1, 2]), name="responsable_rank_1_2"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_civilite_display()} {self.first_name} {self.last_name}"
+
+
+class Sexe(models.TextChoices):
+    FILLE = "F", "Fille"
+    GARCON = "G", "Garçon"
+
+
+class Regime(models.TextChoices):
+    # CNIL: school catering may record dietary choices, never a religious label.
+    CLASSIQUE = "classique", "Classique"
+    VEGETARIEN = "vegetarien", "Végétarien"
+    SANS_PORC = "sans_porc", "Sans porc"
+
+
+class Child(models.Model):
+    foyer = models.ForeignKey(
+        Foyer, verbose_name="foyer", on_delete=models.CASCADE, related_name="children"
+    )
+    last_name = models.CharField("nom", max_length=150)
+    first_name = models.CharField("prénom", max_length=150)
+    birth_date = models.DateField("date de naissance")
+    sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices)
+    school = models.CharField("école / site", max_length=150, blank=True)
+    classe = models.CharField("classe", max_length=50, blank=True)
+    regime = models.CharField(
+        "régime alimentaire", max_length=12, choices=Regime.choices, default=Regime.CLASSIQUE
+    )
+
+    class Meta:
+        verbose_name = "enfant"
+        verbose_name_plural = "enfants"
+        ordering = ["foyer", "birth_date", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,9 @@
+from django.shortcuts import render
+
+from portal.decorators import family_required
+
+
+@family_required
+def index(request):
+    """« Mes actualités »: what the family has with the collectivité in this part."""
+    return render(request, "news/index.html")

@@ -1,0 +1,101 @@
+"""The two admin sites: the platform's (public schema) and each collectivité's."""
+
+from __future__ import annotations
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from tenants.selectors import membership_role
+
+NOT_STAFF_HERE = (
+    "Ce compte n'a pas accès à l'administration de cette collectivité. "
+    "Connectez-vous avec un compte du personnel de la mairie."
+)
+NOT_PLATFORM_ADMIN = "Seuls les administrateurs de la plateforme ont accès à cette page."
+
+
+def is_tenant_staff(user, tenant) -> bool:
+    """Tell whether ``user`` may enter the admin of ``tenant``."""
+    if not (user.is_authenticated and user.is_active) or tenant is None or tenant.is_public:
+        return False
+    return user.is_superuser or membership_role(user=user, collectivite=tenant) is not None
+
+
+class TenantAdminAuthenticationForm(AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+    }
+
+    def confirm_login_allowed(self, user):
+        if not user.is_active:
+            raise ValidationError(self.error_messages["inactive"], code="inactive")
+        if not is_tenant_staff(user, getattr(self.request, "tenant", None)):
+            raise ValidationError(NOT_STAFF_HERE, code="not_staff_here")
+
+
+class PlatformAdminAuthenticationForm(AdminAuthenticationForm):
+    def confirm_login_allowed(self, user):
+        if not (user.is_active and user.is_superuser):
+            raise ValidationError(NOT_PLATFORM_ADMIN, code="not_platform_admin")
+
+
+class _RefusingAdminSite(AdminSite):
+    """An admin site that answers 403 to a logged-in user who may not enter it.
+
+    Django's default sends them back to the login page, which tells nothing and invites
+    trying other passwords.
+    """
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            if (
+                request.user.is_authenticated
+                and not self.has_permission(request)
+                and getattr(request.resolver_match, "url_name", None) != "logout"
+            ):
+                raise PermissionDenied(self.refusal_message)
+            return inner(request, *args, **kwargs)
+
+        guarded.__name__ = getattr(view, "__name__", "admin_view")
+        guarded.admin_site = self
+        return guarded
+
+
+class TenantAdminSite(_RefusingAdminSite):
+    """The admin of one collectivité, served on its own domain, for its own staff only."""
+
+    login_form = TenantAdminAuthenticationForm
+    refusal_message = NOT_STAFF_HERE
+    index_title = "Tableau de bord"
+
+    def has_permission(self, request):
+        return is_tenant_staff(request.user, getattr(request, "tenant", None))
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        tenant = getattr(request, "tenant", None) or connection.tenant
+        context["site_header"] = f"{tenant.name} — administration"
+        context["site_title"] = tenant.name
+        return context
+
+
+class PlatformAdminSite(_RefusingAdminSite):
+    """The platform's admin on the root domain: collectivités, domains and accounts."""
+
+    login_form = PlatformAdminAuthenticationForm
+    refusal_message = NOT_PLATFORM_ADMIN
+    site_header = "Espace Famille — administration de la plateforme"
+    site_title = "Espace Famille"
+    index_title = "Plateforme"
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+tenant_admin_site = TenantAdminSite(name="admin")
+platform_admin_site = PlatformAdminSite(name="admin")

@@ -1,0 +1,91 @@
+"""E-mail: queued once per (event, recipient), sent after commit by a Celery task."""
+
+from __future__ import annotations
+
+import logging
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+
+def email_queue(
+    *, to: str, subject: str, body: str, key: str, html_body: str = ""
+) -> OutgoingEmail:
+    """Record the e-mail of event ``key`` for ``to`` and send it once the transaction commits.
+
+    Queuing the same (key, recipient) again in the same collectivité returns the first row
+    and sends nothing more: callers may retry freely.
+    """
+    from portal.tasks import email_send_task
+
+    email, created = OutgoingEmail.objects.get_or_create(
+        schema_name=connection.schema_name,
+        key=key,
+        recipient=to.lower(),
+        defaults={"subject": subject, "body": body, "html_body": html_body},
+    )
+    if created:
+        transaction.on_commit(lambda: email_send_task.delay(email_id=email.pk))
+    return email
+
+
+def _sender() -> tuple[str, list[str]]:
+    """Return the From address and Reply-To list of the current collectivité.
+
+    Messages come from the platform's no-reply address under the collectivité's name, and a
+    parent's reply goes to the mairie's own address.
+    """
+    tenant = getattr(connection, "tenant", None)
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if tenant is None or getattr(tenant, "is_public", True):
+        return settings.DEFAULT_FROM_EMAIL, []
+    return formataddr((tenant.name, address)), [tenant.email] if tenant.email else []
+
+
+def email_send(*, email_id: int) -> bool:
+    """Send the queued e-mail ``email_id`` unless already sent; return whether it was sent now.
+
+    The row is locked while sending, so two workers handed the same task send it once.
+    """
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return False
+        if email.schema_name != connection.schema_name:
+            raise RuntimeError(
+                f"E-mail {email_id} belongs to schema {email.schema_name!r}, "
+                f"task runs in {connection.schema_name!r}"
+            )
+        from_email, reply_to = _sender()
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body,
+            from_email=from_email,
+            to=[email.recipient],
+            reply_to=reply_to,
+            headers={"X-Espace-Famille-Event": email.key},
+        )
+        if email.html_body:
+            message.attach_alternative(email.html_body, "text/html")
+        message.send()
+        email.sent_at = timezone.now()
+        email.attempts += 1
+        email.last_error = ""
+        email.save(update_fields=["sent_at", "attempts", "last_error"])
+    logger.info("E-mail %s sent to %s (%s)", email_id, email.recipient, email.key)
+    return True
+
+
+def email_record_failure(*, email_id: int, error: str) -> None:
+    """Count a failed attempt to send ``email_id`` and keep its error for the admin."""
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        attempts=F("attempts") + 1, last_error=error[:2000]
+    )

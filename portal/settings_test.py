@@ -1,0 +1,19 @@
+"""Test settings: the development settings with fast hashing and in-memory e-mail."""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from portal.settings import *  # noqa: F403
+from portal.settings import ALLOWED_HOSTS
+
+# Argon2 costs ~50 ms per hash; tests hash hundreds of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests that need the real broker start their own worker on a queue of their own.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", ".testserver"]

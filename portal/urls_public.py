@@ -1,0 +1,12 @@
+"""URLs of the root domain (public schema): the platform portal and its admin."""
+
+from django.urls import include, path
+
+from portal import views
+from portal.admin_sites import platform_admin_site
+
+urlpatterns = [
+    path("", views.public_home, name="home"),
+    path("", include("portal.urls_common")),
+    path("admin/", platform_admin_site.urls),
+]

@@ -1,0 +1,17 @@
+"""URLs of a collectivité's domain (its schema)."""
+
+from django.urls import include, path
+
+from portal import views
+from portal.admin_sites import tenant_admin_site
+
+urlpatterns = [
+    path("", views.tenant_home, name="home"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("", include("portal.urls_common")),
+    path("actualites/", include("news.urls")),
+    path("reservations/", include("reservations.urls")),
+    path("factures/", include("billing.urls")),
+    path("demandes/", include("requests_inbox.urls")),
+    path("admin/", tenant_admin_site.urls),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RequestsInboxConfig(AppConfig):
+    name = "requests_inbox"
+    verbose_name = "Demandes des familles"

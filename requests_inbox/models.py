@@ -1,0 +1,1 @@
+"""Models of the requests_inbox app (filled by its own issue)."""

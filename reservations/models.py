@@ -1,0 +1,1 @@
+"""Models of the reservations app (filled by its own issue)."""

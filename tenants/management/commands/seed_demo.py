@@ -1,0 +1,28 @@
+"""Create the demo collectivités, staff and families. Safe to run again: it adds what is missing."""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from families.demo import MULTI_ACCOUNT, seed_foyers
+from tenants.demo import DEMO_PASSWORD, PLATFORM_ADMIN, seed_collectivites, seed_public, staff_email
+from tenants.models import Role
+
+
+class Command(BaseCommand):
+    help = "Crée (ou complète) les collectivités, le personnel et les familles de démonstration."
+
+    def handle(self, *args, **options):
+        seed_public()
+        collectivites = seed_collectivites()
+        port = os.environ.get("PORT", "8000")
+        lines = [f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}"]
+        lines.append(f"  plateforme  {PLATFORM_ADMIN} (superutilisateur)")
+        for collectivite in collectivites:
+            count = seed_foyers(collectivite)
+            domain = collectivite.get_primary_domain().domain
+            lines.append(f"{collectivite.name} — http://{domain}:{port}/ ({count} foyers)")
+            for role in Role.values:
+                lines.append(f"  {role:<15} {staff_email(collectivite.schema_name, role)}")
+        lines.append(f"  famille des deux collectivités : {MULTI_ACCOUNT}")
+        self.stdout.write("\n".join(lines))

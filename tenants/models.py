@@ -1,0 +1,152 @@
+"""Collectivités (tenants), their domains, their staff and the families who joined them.
+
+All in the public schema: these rows say who may enter which schema.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_public_schema_name
+
+
+class HolidayZone(models.TextChoices):
+    A = "A", "Zone A"
+    B = "B", "Zone B"
+    C = "C", "Zone C"
+
+
+class CollectiviteQuerySet(models.QuerySet):
+    def collectivites(self) -> CollectiviteQuerySet:
+        """Return the real collectivités, without the public schema's own row."""
+        return self.exclude(schema_name=get_public_schema_name())
+
+
+def logo_upload_to(instance: Collectivite, filename: str) -> str:
+    return f"logos/{instance.schema_name}/{filename}"
+
+
+class Collectivite(TenantMixin):
+    """A commune (or syndicat) using the portal, with its own PostgreSQL schema."""
+
+    name = models.CharField("nom", max_length=200)
+    address = models.TextField("adresse", blank=True)
+    phone = models.CharField("téléphone", max_length=60, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    opening_hours = models.TextField("horaires d'ouverture", blank=True)
+    contact_person = models.CharField("personne à contacter", max_length=200, blank=True)
+    holiday_zone = models.CharField(
+        "zone de vacances scolaires", max_length=1, choices=HolidayZone.choices, default="C"
+    )
+    logo = models.ImageField("logo", upload_to=logo_upload_to, blank=True)
+    payfip_identifier = models.CharField(
+        "identifiant structure publique (PayFiP)",
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", "L'identifiant PayFiP compte 6 chiffres.")],
+    )
+    reglement = models.TextField(
+        "règlement",
+        blank=True,
+        help_text="Règles de réservation et de paiement montrées aux familles.",
+    )
+    created_on = models.DateTimeField("créée le", auto_now_add=True)
+
+    # Creating a collectivité creates and migrates its schema; deleting one never drops data.
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    objects = CollectiviteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "collectivité"
+        verbose_name_plural = "collectivités"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == get_public_schema_name()
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = "domaine"
+        verbose_name_plural = "domaines"
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    REGISSEUR = "regisseur", "Régisseur"
+    COMPTABLE = "comptable", "Comptable"
+    ADMINISTRATEUR = "administrateur", "Administrateur"
+
+
+class Membership(models.Model):
+    """A staff member of one collectivité, with the role that decides what they may change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    collectivite = models.ForeignKey(
+        Collectivite,
+        verbose_name="collectivité",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField("depuis le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "membre du personnel"
+        verbose_name_plural = "membres du personnel"
+        ordering = ["collectivite__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "collectivite"], name="membership_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.collectivite})"
+
+
+class Adhesion(models.Model):
+    """A family account's access to a collectivité (« Adhésion aux collectivités »).
+
+    The foyer itself lives in the collectivité's schema; this row lets the public portal list
+    an account's collectivités without entering every schema.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.CASCADE,
+        related_name="adhesions",
+    )
+    collectivite = models.ForeignKey(
+        Collectivite,
+        verbose_name="collectivité",
+        on_delete=models.CASCADE,
+        related_name="adhesions",
+    )
+    created_at = models.DateTimeField("adhésion le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "adhésion"
+        verbose_name_plural = "adhésions"
+        ordering = ["collectivite__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "collectivite"], name="adhesion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.collectivite}"
