@@ -37,15 +37,17 @@ def email_queue(
     return email
 
 
-def _sender() -> tuple[str, list[str]]:
-    """Return the From address and Reply-To list of the current collectivité.
+def _sender(schema_name: str) -> tuple[str, list[str]]:
+    """Return the From address and Reply-To list of the collectivité of ``schema_name``.
 
     Messages come from the platform's no-reply address under the collectivité's name, and a
     parent's reply goes to the mairie's own address.
     """
-    tenant = getattr(connection, "tenant", None)
+    from tenants.models import Collectivite
+
+    tenant = Collectivite.objects.filter(schema_name=schema_name).first()
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    if tenant is None or getattr(tenant, "is_public", True):
+    if tenant is None or tenant.is_public:
         return settings.DEFAULT_FROM_EMAIL, []
     return formataddr((tenant.name, address)), [tenant.email] if tenant.email else []
 
@@ -64,7 +66,7 @@ def email_send(*, email_id: int) -> bool:
                 f"E-mail {email_id} belongs to schema {email.schema_name!r}, "
                 f"task runs in {connection.schema_name!r}"
             )
-        from_email, reply_to = _sender()
+        from_email, reply_to = _sender(email.schema_name)
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body,

@@ -95,7 +95,6 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.unknown_host"
 MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,6 +277,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # PRODUCTION
 if PRODUCTION:
     DEBUG = False
+    # Static files are served by the web process itself (compressed, cache-busted names).
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

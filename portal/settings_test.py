@@ -1,6 +1,7 @@
 """Test settings: the development settings with fast hashing and in-memory e-mail."""
 
 import os
+import uuid
 
 os.environ.setdefault("DJANGO_ENV", "test")
 
@@ -17,3 +18,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", ".testserver"]
+# A queue of this test process's own: a development worker on the same Redis never takes
+# a test's task, and two xdist workers never take each other's.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"

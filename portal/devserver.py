@@ -1,0 +1,82 @@
+"""`make run`: database, migrations, demo data, then the web server and (with Redis) a worker.
+
+Ctrl-C stops everything this started, the embedded PostgreSQL included when this run started
+it. Run with ``python -m portal.devserver``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from portal import embedded_db
+
+PYTHON = sys.executable
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], check=True)
+
+
+def _spawn(args: list[str]) -> subprocess.Popen:
+    # A session of its own, so that Ctrl-C reaches us first and we stop each group in turn.
+    return subprocess.Popen(args, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    started_db = False
+    if not os.environ.get("DATABASE_URL"):
+        url, started_db = embedded_db.start()
+        print(f"PostgreSQL embarqué : {url}")
+    processes: list[subprocess.Popen] = []
+    try:
+        _manage("migrate_schemas", "--executor=standard", "-v", "0")
+        _manage("seed_demo")
+        from portal.settings import REDIS_URL, redis_reachable
+
+        port = os.environ.get("PORT", "8000")
+        processes.append(_spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]))
+        if REDIS_URL and redis_reachable(REDIS_URL):
+            processes.append(
+                _spawn(
+                    [PYTHON, "-m", "celery", "-A", "portal", "worker", "-B", "-l", "INFO"]
+                    + ["--concurrency", "2"]
+                )
+            )
+            print(f"Worker Celery démarré (broker {REDIS_URL}).")
+        else:
+            print("Pas de Redis joignable (REDIS_URL) : les tâches s'exécutent dans le serveur web.")
+        print(
+            f"\nPortail : http://localhost:{port}/  ·  "
+            f"Valdurenque : http://valdurenque.localhost:{port}/  ·  "
+            f"Malemort : http://malemort.localhost:{port}/\n"
+            "E-mails envoyés : .data/outbox/  ·  Ctrl-C pour tout arrêter.\n"
+        )
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        return max((p.returncode or 0) for p in processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            _stop(process)
+        if started_db:
+            embedded_db.stop()
+            print("PostgreSQL embarqué arrêté.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
