@@ -51,14 +51,11 @@ def main() -> int:
         processes.append(_spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]))
         if REDIS_URL and redis_reachable(REDIS_URL):
             processes.append(
-                _spawn(
-                    [PYTHON, "-m", "celery", "-A", "portal", "worker", "-B", "-l", "INFO"]
-                    + ["--concurrency", "2"]
-                )
+                _spawn([PYTHON, "-m", "celery", "-A", "portal", "worker", "-B", "-c", "2"])
             )
             print(f"Worker Celery démarré (broker {REDIS_URL}).")
         else:
-            print("Pas de Redis joignable (REDIS_URL) : les tâches s'exécutent dans le serveur web.")
+            print("Pas de Redis joignable (REDIS_URL) : tâches exécutées dans le serveur web.")
         print(
             f"\nPortail : http://localhost:{port}/  ·  "
             f"Valdurenque : http://valdurenque.localhost:{port}/  ·  "

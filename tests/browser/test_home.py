@@ -21,9 +21,11 @@ def test_collectivite_home_on_a_phone_then_log_in_and_open_the_menu(phone, live_
     assert not page.get_by_role("link", name="Mes réservations", exact=True).first.is_visible()
     page.get_by_role("button", name="Ouvrir le menu").click()
     page.locator("#menu.show").wait_for()  # Bootstrap adds .show once the menu has unfolded
-    assert page.get_by_role("navigation", name="Menu principal").get_by_role(
-        "link", name="Contacts"
-    ).is_visible()
+    assert (
+        page.get_by_role("navigation", name="Menu principal")
+        .get_by_role("link", name="Contacts")
+        .is_visible()
+    )
     page.screenshot(path=tmp_path / "2-menu-ouvert.png")
 
     page.goto(live_url(ALPHA["domain"], "/connexion/"))

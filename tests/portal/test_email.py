@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import email
 from datetime import timedelta
-from smtplib import SMTPException
-
 from email.utils import parseaddr
+from smtplib import SMTPException
 
 import pytest
 from celery.exceptions import Retry
