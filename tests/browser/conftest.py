@@ -51,9 +51,11 @@ def live_url(django_db_setup, django_db_blocker):
         server.terminate()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM is not used from it.
+    # Playwright's sync API runs an event loop in this thread, and while it runs Django's
+    # connection handler (context-local) hands this thread other connections: keep it to the
+    # browser modules, so that no other test's connection outlives the session unseen.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

@@ -31,6 +31,14 @@ def probe_schema_task() -> dict:
     }
 
 
+def _drop_broker_pools() -> None:
+    """Forget pooled broker connections: eager calls in earlier tests opened memory:// ones."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker(django_db_setup, django_db_blocker):
     if not redis_reachable(REDIS_URL):
@@ -40,6 +48,7 @@ def redis_worker(django_db_setup, django_db_blocker):
         pytest.skip(message + " Start redis-server or set REDIS_URL to run it.")
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "result_backend")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    _drop_broker_pools()
     results: dict[str, object] = {}
     done = threading.Event()
 
@@ -63,7 +72,7 @@ def redis_worker(django_db_setup, django_db_blocker):
     finally:
         task_postrun.disconnect(record)
         app.conf.update(saved)
-        app.pool.force_close_all()
+        _drop_broker_pools()
 
 
 @pytest.mark.redis
