@@ -18,8 +18,12 @@ run: $(STAMP)
 	$(PY) -m portal.devserver
 
 # Two workers: each creates its own test database and tenant schemas once per session.
+# The embedded PostgreSQL is stopped afterwards unless it was already running.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	@was_running=$$($(PY) -m portal.embedded_db status >/dev/null 2>&1 && echo yes); \
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	if [ -z "$$DATABASE_URL" ] && [ -z "$$was_running" ]; then $(PY) -m portal.embedded_db stop; fi; \
+	exit $$status
 
 bench: $(STAMP)
 	$(PY) bench/run.py
