@@ -36,7 +36,15 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Explicit handlers: a launcher started in the background inherits an ignored SIGINT, and
+    # SIGTERM (a supervisor, `kill`) must stop the children too.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     started_db = False
     if not os.environ.get("DATABASE_URL"):
         url, started_db = embedded_db.start()
