@@ -58,9 +58,9 @@ def main() -> int:
         port = os.environ.get("PORT", "8000")
         processes.append(_spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]))
         if REDIS_URL and redis_reachable(REDIS_URL):
-            processes.append(
-                _spawn([PYTHON, "-m", "celery", "-A", "portal", "worker", "-B", "-c", "2"])
-            )
+            worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "-c", "2"]
+            beat = ["-B", "-s", str(embedded_db.DATA_DIR / "celerybeat-schedule")]
+            processes.append(_spawn(worker + beat))
             print(f"Worker Celery démarré (broker {REDIS_URL}).")
         else:
             print("Pas de Redis joignable (REDIS_URL) : tâches exécutées dans le serveur web.")
