@@ -1,5 +1,7 @@
 """URLs of the root domain (public schema): the platform portal and its admin."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.urls import include, path
 
 from portal import views
@@ -10,3 +12,6 @@ urlpatterns = [
     path("", include("portal.urls_common")),
     path("admin/", platform_admin_site.urls),
 ]
+
+# Development only: in production the proxy serves public media.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,5 +1,7 @@
 """URLs of a collectivité's domain (its schema)."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.urls import include, path
 
 from portal import views
@@ -15,3 +17,6 @@ urlpatterns = [
     path("demandes/", include("requests_inbox.urls")),
     path("admin/", tenant_admin_site.urls),
 ]
+
+# Development only: in production the proxy serves public media.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,10 +6,15 @@ All in the public schema: these rows say who may enter which schema.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name
+
+from portal.storage import platform_storage
+
+LOGO_MAX_BYTES = 1024 * 1024
 
 
 class HolidayZone(models.TextChoices):
@@ -28,6 +33,11 @@ def logo_upload_to(instance: Collectivite, filename: str) -> str:
     return f"logos/{instance.schema_name}/{filename}"
 
 
+def validate_logo_size(file) -> None:
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError("Le logo ne doit pas dépasser 1 Mo.")
+
+
 class Collectivite(TenantMixin):
     """A commune (or syndicat) using the portal, with its own PostgreSQL schema."""
 
@@ -40,7 +50,17 @@ class Collectivite(TenantMixin):
     holiday_zone = models.CharField(
         "zone de vacances scolaires", max_length=1, choices=HolidayZone.choices, default="C"
     )
-    logo = models.ImageField("logo", upload_to=logo_upload_to, blank=True)
+    logo = models.ImageField(
+        "logo",
+        upload_to=logo_upload_to,
+        storage=platform_storage,
+        blank=True,
+        validators=[
+            FileExtensionValidator(["png", "jpg", "jpeg", "webp"]),
+            validate_logo_size,
+        ],
+        help_text="PNG, JPEG ou WebP, 1 Mo au plus.",
+    )
     payfip_identifier = models.CharField(
         "identifiant structure publique (PayFiP)",
         max_length=6,
