@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from portal.models import Civilite, NotificationPreference
+
 phone_validator = RegexValidator(
     r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
     "Saisissez un numéro de téléphone français, par exemple 05 63 50 51 18.",
@@ -16,6 +18,11 @@ class Foyer(models.Model):
     """A family as the collectivité knows it; linked to a global account once activated."""
 
     name = models.CharField("nom du foyer", max_length=150)
+    email = models.EmailField(
+        "e-mail de connexion",
+        blank=True,
+        help_text="Adresse à laquelle la mairie envoie l'adhésion ; elle devient l'identifiant.",
+    )
     # The account lives in the public schema; one account may hold foyers in several
     # collectivités (one per schema).
     user = models.ForeignKey(
@@ -40,16 +47,6 @@ class Foyer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Civilite(models.TextChoices):
-    MADAME = "MME", "Madame"
-    MONSIEUR = "M", "Monsieur"
-
-
-class NotificationPreference(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    COURRIER = "courrier", "Courrier"
 
 
 class Responsable(models.Model):
@@ -120,11 +117,77 @@ class Child(models.Model):
     regime = models.CharField(
         "régime alimentaire", max_length=12, choices=Regime.choices, default=Regime.CLASSIQUE
     )
+    # Health data: shown only to staff roles holding families.view_health (tenants.rules).
+    allergies = models.TextField("allergies", blank=True)
+    pai = models.BooleanField("PAI (projet d'accueil individualisé)", default=False)
 
     class Meta:
         verbose_name = "enfant"
         verbose_name_plural = "enfants"
         ordering = ["foyer", "birth_date", "first_name"]
+        permissions = [("view_health", "Voir les allergies et PAI")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class QuotientSource(models.TextChoices):
+    CAF = "CAF", "CAF"
+    MSA = "MSA", "MSA"
+
+
+class QuotientFamilial(models.Model):
+    """A quotient familial of a foyer over a period, set by staff, read-only for parents."""
+
+    foyer = models.ForeignKey(
+        Foyer, verbose_name="foyer", on_delete=models.CASCADE, related_name="quotients"
+    )
+    value = models.PositiveIntegerField("quotient familial")
+    source = models.CharField("source", max_length=3, choices=QuotientSource.choices)
+    valid_from = models.DateField("valable du")
+    valid_to = models.DateField("au", null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="saisi par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "quotient familial"
+        verbose_name_plural = "quotients familiaux"
+        ordering = ["foyer", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="quotient_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"QF {self.value} ({self.source})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "La fin de validité précède son début."})
+        if self.foyer_id and self.valid_from:
+            overlapping = QuotientFamilial.objects.filter(foyer_id=self.foyer_id).exclude(
+                pk=self.pk
+            )
+            end = self.valid_to
+            overlapping = overlapping.filter(
+                models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
+            )
+            if end:
+                overlapping = overlapping.filter(valid_from__lte=end)
+            if overlapping.exists():
+                raise ValidationError(
+                    "Ce foyer a déjà un quotient familial sur cette période : "
+                    "clôturez l'ancien avant d'en saisir un nouveau."
+                )

@@ -9,6 +9,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
+class Civilite(models.TextChoices):
+    MADAME = "MME", "Madame"
+    MONSIEUR = "M", "Monsieur"
+
+
+class NotificationPreference(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    COURRIER = "courrier", "Courrier"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -53,6 +63,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Donne accès à l'administration de la plateforme (avec « superutilisateur »).",
     )
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    # What a parent gives when creating an account on the portal (seed 002), before any
+    # collectivité knows them; copied to the foyer's responsable 1 when they join one.
+    household_name = models.CharField("nom du foyer", max_length=150, blank=True)
+    civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices, blank=True)
+    phone = models.CharField("téléphone principal", max_length=20, blank=True)
+    phone_secondary = models.CharField("téléphone secondaire", max_length=20, blank=True)
+    email_secondary = models.EmailField("e-mail secondaire", blank=True)
+    notification = models.CharField(
+        "notification",
+        max_length=10,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.EMAIL,
+    )
+    email_confirmed_at = models.DateTimeField("e-mail confirmé le", null=True, blank=True)
 
     objects = UserManager()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,6 +47,9 @@ if not SECRET_KEY:
 
 # The root domain of the portal; each collectivité lives at <slug>.<PORTAL_DOMAIN>.
 PORTAL_DOMAIN = os.environ.get("PORTAL_DOMAIN", "localhost")
+# How links in e-mails reach the portal: https in production, the dev server's port otherwise.
+SITE_SCHEME = "https" if PRODUCTION else "http"
+SITE_PORT = "" if PRODUCTION else os.environ.get("PORT", "8000")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", f"{PORTAL_DOMAIN},.{PORTAL_DOMAIN},127.0.0.1,localhost,.localhost"
 )
@@ -72,6 +76,9 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "import_export",
+    "formtools",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -101,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -137,7 +145,10 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 # AUTHENTICATION
 AUTH_USER_MODEL = "portal.User"
-AUTHENTICATION_BACKENDS = ["tenants.backends.EmailRoleBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "tenants.backends.EmailRoleBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -151,9 +162,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# ABUSE LIMITS
+# Logins: 10 failures lock the account, and separately the IP address, for 30 minutes.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Adhesion codes: wrong guesses are counted per IP and per account (families.services).
 
 # INTERNATIONALIZATION
 LANGUAGE_CODE = "fr"

@@ -72,6 +72,15 @@ class Collectivite(TenantMixin):
         blank=True,
         help_text="Règles de réservation et de paiement montrées aux familles.",
     )
+    adhesion_code_days = models.PositiveSmallIntegerField(
+        "validité des codes d'adhésion (jours)", default=60
+    )
+    data_retention_years = models.PositiveSmallIntegerField(
+        "conservation des données des familles parties (années)", default=3
+    )
+    parents_may_edit_children = models.BooleanField(
+        "les familles peuvent corriger école, classe et régime de leurs enfants", default=False
+    )
     created_on = models.DateTimeField("créée le", auto_now_add=True)
 
     # Creating a collectivité creates and migrates its schema; deleting one never drops data.
@@ -170,3 +179,52 @@ class Adhesion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.collectivite}"
+
+
+class AdhesionCode(models.Model):
+    """A single-use code that binds a family account to one foyer of one collectivité.
+
+    Kept in the public schema so that « Gérer mes abonnements » on the root portal finds the
+    collectivité of a code without entering every schema. Only a keyed hash of the code is
+    stored; the code itself exists in the e-mail sent to the family.
+    """
+
+    collectivite = models.ForeignKey(
+        Collectivite,
+        verbose_name="collectivité",
+        on_delete=models.CASCADE,
+        related_name="adhesion_codes",
+    )
+    # The foyer lives in the collectivité's schema: no cross-schema foreign key.
+    foyer_id = models.BigIntegerField("foyer")
+    code_hash = models.CharField("empreinte du code", max_length=64, unique=True)
+    email = models.EmailField("envoyé à", blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField("expire le")
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "code d'adhésion"
+        verbose_name_plural = "codes d'adhésion"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["collectivite", "foyer_id"], name="adhesion_code_foyer")]
+
+    def __str__(self) -> str:
+        return f"Code du foyer {self.foyer_id} ({self.collectivite})"

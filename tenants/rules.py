@@ -48,6 +48,15 @@ ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
 }
 
 
+# Permissions that are not view/add/change/delete of a model, and the roles that hold them.
+# Health data (allergies, PAI) is seen by those who serve meals and care for the children.
+SPECIAL_GRANTS: Mapping[str, frozenset[str]] = {
+    "families.view_health": frozenset({"agent", "administrateur"}),
+    "families.send_adhesion": frozenset({"agent", "administrateur"}),
+    "families.import_foyers": frozenset({"agent", "administrateur"}),
+}
+
+
 def split_permission(perm: str) -> tuple[str, str, str]:
     """Split ``"app.action_model"`` into (app, action, model); model is "" for custom codenames."""
     app_label, _, codename = perm.partition(".")
@@ -59,6 +68,8 @@ def split_permission(perm: str) -> tuple[str, str, str]:
 
 def role_allows(role: str | None, perm: str) -> bool:
     """Tell whether ``role`` grants the Django permission string ``perm``."""
+    if perm in SPECIAL_GRANTS:
+        return (role or "") in SPECIAL_GRANTS[perm]
     grants = ROLE_GRANTS.get(role or "")
     if not grants:
         return False

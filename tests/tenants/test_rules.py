@@ -42,10 +42,20 @@ def test_no_role_grants_nothing():
     assert not role_allows_module(None, "families")
 
 
-def test_custom_codenames_follow_the_app_grant():
-    # A custom permission such as "families.send_adhesion" is not a CRUD action: it is
-    # granted only where a grant names it explicitly.
-    assert not role_allows("agent", "families.send_adhesion")
+def test_custom_codenames_are_granted_only_where_named():
+    assert not role_allows("agent", "families.some_new_power")
+    assert role_allows("agent", "families.send_adhesion")
+    assert not role_allows("comptable", "families.send_adhesion")
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("agent", True), ("administrateur", True), ("regisseur", False), ("comptable", False)],
+)
+def test_health_data_only_for_roles_that_need_it(role, allowed):
+    # "view_health" looks like "view" of a model named "health": it must not ride on the
+    # comptable's blanket read access.
+    assert role_allows(role, "families.view_health") is allowed
 
 
 def test_every_role_can_open_the_admin_log():
