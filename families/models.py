@@ -24,11 +24,13 @@ class Foyer(models.Model):
         help_text="Adresse à laquelle la mairie envoie l'adhésion ; elle devient l'identifiant.",
     )
     # The account lives in the public schema; one account may hold foyers in several
-    # collectivités (one per schema).
+    # collectivités (one per schema). DO_NOTHING: Django's cascade runs in the current schema
+    # and cannot reach the foyers of other schemas; the database constraint refuses to delete
+    # an account still bound to a foyer, which must be unbound first in its collectivité.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="compte",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
@@ -146,10 +148,12 @@ class QuotientFamilial(models.Model):
     source = models.CharField("source", max_length=3, choices=QuotientSource.choices)
     valid_from = models.DateField("valable du")
     valid_to = models.DateField("au", null=True, blank=True)
+    # History of who typed it; kept as a bare id when the staff account goes (see Foyer.user).
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="saisi par",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",

@@ -38,11 +38,12 @@ def _hash(code: str) -> str:
 
 
 def adhesion_code_issue(
-    *, foyer: Foyer, created_by=None, now: datetime | None = None
+    *, foyer: Foyer, created_by=None, now: datetime | None = None, code: str | None = None
 ) -> tuple[AdhesionCode, str]:
     """Create a new code for ``foyer`` (current collectivité); return (row, clear code).
 
-    Earlier unused codes of the foyer are revoked: only the latest e-mail works.
+    Earlier unused codes of the foyer are revoked: only the latest e-mail works. ``code``
+    imposes the code instead of drawing one (demo data only: a code printed in the README).
     """
     now = now or timezone.now()
     collectivite = connection.tenant
@@ -51,7 +52,7 @@ def adhesion_code_issue(
             collectivite=collectivite, foyer_id=foyer.pk, used_at__isnull=True, revoked_at=None
         ).update(revoked_at=now)
         for _ in range(5):
-            code = rules.code_generate()
+            code = code or rules.code_generate()
             try:
                 with transaction.atomic():
                     row = AdhesionCode.objects.create(
@@ -64,6 +65,7 @@ def adhesion_code_issue(
                     )
                 return row, code
             except IntegrityError:  # 25^10 codes: a collision is rare, never fatal
+                code = None
                 continue
     raise RuntimeError("Could not draw a unique adhesion code")
 
@@ -76,12 +78,14 @@ def activation_link(*, collectivite: Collectivite, code: str, email: str) -> str
     return site_url(collectivite.get_primary_domain().domain, f"{path}?{query}")
 
 
-def adhesion_code_send(*, foyer: Foyer, sent_by=None, now: datetime | None = None) -> AdhesionCode:
+def adhesion_code_send(
+    *, foyer: Foyer, sent_by=None, now: datetime | None = None, code: str | None = None
+) -> AdhesionCode:
     """E-mail « Adhésion à un service » to the foyer: a new code and the activation link."""
     if not foyer.email:
         raise FoyerHasNoEmail()
     collectivite = connection.tenant
-    row, code = adhesion_code_issue(foyer=foyer, created_by=sent_by, now=now)
+    row, code = adhesion_code_issue(foyer=foyer, created_by=sent_by, now=now, code=code)
     context = {
         "foyer": foyer,
         "collectivite": collectivite,

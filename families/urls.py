@@ -9,6 +9,5 @@ urlpatterns = [
     path("creer-compte/", onboarding.ActivationWizard.as_view(), name="activate"),
     path("creer-compte/annuler/", onboarding.activation_cancel, name="activate_cancel"),
     path("creer-compte/termine/", onboarding.activation_done, name="activate_done"),
-    path("abonnements/", onboarding.subscriptions, name="subscriptions"),
     path("", include("families.urls_account")),
 ]

@@ -1,5 +1,18 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import RegexValidator
+
+from portal.models import Civilite, NotificationPreference
+
+PHONE = RegexValidator(
+    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
+    "Saisissez un numéro de téléphone français, par exemple 05 63 50 51 18.",
+)
+EMAIL_TAKEN = (
+    "Un compte existe déjà avec cette adresse e-mail. Connectez-vous, ou utilisez "
+    "« Mot de passe oublié »."
+)
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -15,4 +28,107 @@ class EmailLoginForm(AuthenticationForm):
             "(les majuscules comptent dans le mot de passe)."
         ),
         "inactive": "Ce compte est désactivé. Contactez votre mairie.",
+        "unconfirmed": (
+            "Votre adresse e-mail n'est pas encore confirmée : cliquez sur le lien de l'e-mail "
+            "« Confirmez votre adresse » que nous vous avons envoyé."
+        ),
     }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            email = self.cleaned_data.get("username", "")
+            pending = get_user_model().objects.filter(
+                email__iexact=email, is_active=False, email_confirmed_at__isnull=True
+            )
+            if email and pending.exists():
+                raise forms.ValidationError(
+                    self.error_messages["unconfirmed"], code="unconfirmed"
+                ) from None
+            raise
+
+
+class SignupForm(forms.ModelForm):
+    """« Créer un compte » on the portal (seed 002): the account, then codes to join."""
+
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="10 caractères au moins, pas uniquement des chiffres.",
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = [
+            "household_name",
+            "email",
+            "civilite",
+            "last_name",
+            "first_name",
+            "phone",
+            "phone_secondary",
+            "email_secondary",
+            "notification",
+        ]
+        labels = {"email": "E-mail principal (identifiant de connexion)"}
+        widgets = {"civilite": forms.RadioSelect, "notification": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("household_name", "civilite", "last_name", "first_name"):
+            self.fields[name].required = True
+        self.fields["civilite"].choices = Civilite.choices
+        self.fields["notification"].choices = NotificationPreference.choices
+        self.fields["phone"].validators.append(PHONE)
+        self.fields["phone_secondary"].validators.append(PHONE)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the e-mail sent once through the e-mail journal (Celery)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from django.template import loader
+
+        from portal.services import email_queue
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        email_queue(
+            to=to_email,
+            subject=subject,
+            body=body,
+            key=f"password-reset:{context['uid']}:{context['token']}",
+        )

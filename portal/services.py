@@ -91,3 +91,35 @@ def email_record_failure(*, email_id: int, error: str) -> None:
     OutgoingEmail.objects.filter(pk=email_id).update(
         attempts=F("attempts") + 1, last_error=error[:2000]
     )
+
+
+def account_signup(*, form, confirm_url_for) -> object:
+    """Create an inactive account from the signup form and e-mail its confirmation link.
+
+    ``confirm_url_for(user)`` returns the absolute confirmation URL. The account can log in
+    once the link is followed (portal.views.signup_confirm).
+    """
+    from django.template.loader import render_to_string
+
+    with transaction.atomic():
+        user = form.save(commit=False)
+        user.set_password(form.cleaned_data["password1"])
+        user.is_active = False
+        user.full_clean()
+        user.save()
+        email_queue(
+            to=user.email,
+            subject="Confirmez votre adresse e-mail — Espace Famille",
+            body=render_to_string(
+                "portal/emails/confirm_email.txt", {"user": user, "url": confirm_url_for(user)}
+            ),
+            key=f"confirm-email:{user.pk}",
+        )
+    return user
+
+
+def account_confirm_email(*, user) -> None:
+    """Mark the account's address as confirmed and let it log in."""
+    user.is_active = True
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["is_active", "email_confirmed_at"])

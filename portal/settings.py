@@ -173,7 +173,7 @@ AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Adhesion codes: wrong guesses are counted per IP and per account (families.services).
@@ -239,7 +239,7 @@ CACHES = {
 # How long a host -> collectivité lookup is cached; changes to domains invalidate it at once.
 TENANT_CACHE_SECONDS = 300
 
-CELERY_BROKER_URL = REDIS_URL if USE_REDIS else "memory://"
+CELERY_BROKER_URL = REDIS_URL if USE_REDIS else "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL if USE_REDIS else None
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ALWAYS_EAGER = not USE_REDIS

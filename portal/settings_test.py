@@ -15,9 +15,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Tests that need the real broker start their own worker on a queue of their own.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", ".testserver"]
+# A test database of this run's own (xdist adds _gw0, _gw1): two suites running at once on
+# one server never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_espacefamille_{os.getpid()}"}
 # A queue of this test process's own: a development worker on the same Redis never takes
 # a test's task, and two xdist workers never take each other's.
 CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"

@@ -10,6 +10,9 @@ from portal.admin_sites import platform_admin_site
 urlpatterns = [
     path("", views.public_home, name="home"),
     path("", include("portal.urls_common")),
+    path("inscription/", views.signup, name="signup"),
+    path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
+    path("inscription/confirmer/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
     path("admin/", platform_admin_site.urls),
 ]
 

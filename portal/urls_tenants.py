@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.tenant_home, name="home"),
     path("contacts/", views.contacts, name="contacts"),
     path("", include("portal.urls_common")),
+    path("", include("families.urls")),
     path("actualites/", include("news.urls")),
     path("reservations/", include("reservations.urls")),
     path("factures/", include("billing.urls")),

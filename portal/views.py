@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseNotFound
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from portal.forms import EmailLoginForm
-from tenants.selectors import collectivites_for_user
+from portal.forms import EmailLoginForm, QueuedPasswordResetForm, SignupForm
+from portal.links import account_collectivite_links, site_url
+from portal.services import account_confirm_email, account_signup
+from portal.tokens import email_confirmation_token
 
 
 def unknown_host(request):
@@ -16,21 +24,9 @@ def unknown_host(request):
     return HttpResponseNotFound(render_to_string("portal/unknown_host.html"))
 
 
-def _site_url(request, domain: str) -> str:
-    """Return the URL of ``domain``'s home, keeping the scheme and port of this request."""
-    _, _, port = request.get_host().partition(":")
-    return f"{request.scheme}://{domain}{':' + port if port else ''}/"
-
-
 def public_home(request):
     """Root domain: the account's collectivités with links into each."""
-    entries = []
-    if request.user.is_authenticated:
-        entries = [
-            (entry, _site_url(request, entry.domain))
-            for entry in collectivites_for_user(user=request.user)
-            if entry.domain
-        ]
+    entries = account_collectivite_links(request) if request.user.is_authenticated else []
     return render(request, "portal/public_home.html", {"entries": entries})
 
 
@@ -47,3 +43,69 @@ def contacts(request):
 class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Accounts are created on the root portal, whichever collectivité the parent came from.
+        signup_path = reverse("signup", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+        context["signup_url"] = site_url(settings.PORTAL_DOMAIN, signup_path)
+        return context
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+def signup(request):
+    """« Créer un compte » (flow 2): an account first, collectivités joined later by code."""
+    if request.user.is_authenticated:
+        return redirect("subscriptions")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def confirm_url_for(user):
+            path = reverse(
+                "signup_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": email_confirmation_token.make_token(user),
+                },
+            )
+            return request.build_absolute_uri(path)
+
+        user = account_signup(form=form, confirm_url_for=confirm_url_for)
+        request.session["signup_email"] = user.email
+        return redirect("signup_sent")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(
+        request, "portal/signup_sent.html", {"email": request.session.get("signup_email")}
+    )
+
+
+def signup_confirm(request, uidb64: str, token: str):
+    """Follow the « confirmez votre adresse » link: the account may now log in."""
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        user = get_user_model().objects.filter(pk=pk).first()
+    except (ValueError, OverflowError):
+        user = None
+    if user is None or not email_confirmation_token.check_token(user, token):
+        return render(request, "portal/signup_invalid.html", status=400)
+    account_confirm_email(user=user)
+    messages.success(request, "Adresse e-mail confirmée : vous pouvez vous connecter.")
+    return redirect(f"{reverse('login')}?next={reverse('subscriptions')}")
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """Answer a login refused by the lockout (django-axes)."""
+    return render(request, "portal/locked_out.html", status=429)
+
+
+password_change = auth_views.PasswordChangeView.as_view(
+    success_url=reverse_lazy("password_change_done")
+)

@@ -9,7 +9,7 @@ from django.db import transaction
 from tenants import services
 from tenants.models import Collectivite, Domain, Membership, Role
 
-DEMO_PASSWORD = "Demo-Espace-2026"  # noqa: S105 - printed in the README on purpose
+DEMO_PASSWORD = "Demo-Espace-2026"  # printed in the README on purpose
 PLATFORM_ADMIN = "admin@espace-famille.demo"
 
 COLLECTIVITES = [

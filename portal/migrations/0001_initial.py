@@ -7,67 +7,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutgoingEmail',
+            name="OutgoingEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, verbose_name='schéma')),
-                ('key', models.CharField(max_length=200, verbose_name='événement')),
-                ('recipient', models.EmailField(max_length=254, verbose_name='destinataire')),
-                ('subject', models.CharField(max_length=255, verbose_name='objet')),
-                ('body', models.TextField(verbose_name='texte')),
-                ('html_body', models.TextField(blank=True, verbose_name='HTML')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),
-                ('last_error', models.TextField(blank=True, verbose_name='dernière erreur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "schema_name",
+                    models.CharField(db_index=True, max_length=63, verbose_name="schéma"),
+                ),
+                ("key", models.CharField(max_length=200, verbose_name="événement")),
+                ("recipient", models.EmailField(max_length=254, verbose_name="destinataire")),
+                ("subject", models.CharField(max_length=255, verbose_name="objet")),
+                ("body", models.TextField(verbose_name="texte")),
+                ("html_body", models.TextField(blank=True, verbose_name="HTML")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="tentatives"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="dernière erreur")),
             ],
             options={
-                'verbose_name': 'e-mail',
-                'verbose_name_plural': 'e-mails',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['created_at'], name='outgoing_email_pending')],
-                'constraints': [models.UniqueConstraint(fields=('schema_name', 'key', 'recipient'), name='outgoing_email_once')],
+                "verbose_name": "e-mail",
+                "verbose_name_plural": "e-mails",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", True)),
+                        fields=["created_at"],
+                        name="outgoing_email_pending",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("schema_name", "key", "recipient"), name="outgoing_email_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='adresse e-mail')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
-                ('is_staff', models.BooleanField(default=False, help_text="Donne accès à l'administration de la plateforme (avec « superutilisateur »).", verbose_name='équipe plateforme')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='inscrit le')),
-                ('household_name', models.CharField(blank=True, max_length=150, verbose_name='nom du foyer')),
-                ('civilite', models.CharField(blank=True, choices=[('MME', 'Madame'), ('M', 'Monsieur')], max_length=3, verbose_name='civilité')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone principal')),
-                ('phone_secondary', models.CharField(blank=True, max_length=20, verbose_name='téléphone secondaire')),
-                ('email_secondary', models.EmailField(blank=True, max_length=254, verbose_name='e-mail secondaire')),
-                ('notification', models.CharField(choices=[('email', 'E-mail'), ('courrier', 'Courrier')], default='email', max_length=10, verbose_name='notification')),
-                ('email_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mail confirmé le')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="adresse e-mail"),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="prénom")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="nom")),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Donne accès à l'administration de la plateforme (avec « superutilisateur »).",
+                        verbose_name="équipe plateforme",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="inscrit le"
+                    ),
+                ),
+                (
+                    "household_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="nom du foyer"),
+                ),
+                (
+                    "civilite",
+                    models.CharField(
+                        blank=True,
+                        choices=[("MME", "Madame"), ("M", "Monsieur")],
+                        max_length=3,
+                        verbose_name="civilité",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="téléphone principal"),
+                ),
+                (
+                    "phone_secondary",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="téléphone secondaire"
+                    ),
+                ),
+                (
+                    "email_secondary",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail secondaire"),
+                ),
+                (
+                    "notification",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("courrier", "Courrier")],
+                        default="email",
+                        max_length=10,
+                        verbose_name="notification",
+                    ),
+                ),
+                (
+                    "email_confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="e-mail confirmé le"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'compte',
-                'verbose_name_plural': 'comptes',
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique')],
+                "verbose_name": "compte",
+                "verbose_name_plural": "comptes",
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"), name="user_email_ci_unique"
+                    )
+                ],
             },
             managers=[
-                ('objects', portal.models.UserManager()),
+                ("objects", portal.models.UserManager()),
             ],
         ),
     ]

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,95 +18,286 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Collectivite',
+            name="Collectivite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('address', models.TextField(blank=True, verbose_name='adresse')),
-                ('phone', models.CharField(blank=True, max_length=60, verbose_name='téléphone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('opening_hours', models.TextField(blank=True, verbose_name="horaires d'ouverture")),
-                ('contact_person', models.CharField(blank=True, max_length=200, verbose_name='personne à contacter')),
-                ('holiday_zone', models.CharField(choices=[('A', 'Zone A'), ('B', 'Zone B'), ('C', 'Zone C')], default='C', max_length=1, verbose_name='zone de vacances scolaires')),
-                ('logo', models.ImageField(blank=True, help_text='PNG, JPEG ou WebP, 1 Mo au plus.', storage=portal.storage.platform_storage, upload_to=tenants.models.logo_upload_to, validators=[django.core.validators.FileExtensionValidator(['png', 'jpg', 'jpeg', 'webp']), tenants.models.validate_logo_size], verbose_name='logo')),
-                ('payfip_identifier', models.CharField(blank=True, max_length=6, validators=[django.core.validators.RegexValidator('^\\d{6}$', "L'identifiant PayFiP compte 6 chiffres.")], verbose_name='identifiant structure publique (PayFiP)')),
-                ('reglement', models.TextField(blank=True, help_text='Règles de réservation et de paiement montrées aux familles.', verbose_name='règlement')),
-                ('adhesion_code_days', models.PositiveSmallIntegerField(default=60, verbose_name="validité des codes d'adhésion (jours)")),
-                ('data_retention_years', models.PositiveSmallIntegerField(default=3, verbose_name='conservation des données des familles parties (années)')),
-                ('parents_may_edit_children', models.BooleanField(default=False, verbose_name='les familles peuvent corriger école, classe et régime de leurs enfants')),
-                ('created_on', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                ("address", models.TextField(blank=True, verbose_name="adresse")),
+                ("phone", models.CharField(blank=True, max_length=60, verbose_name="téléphone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                (
+                    "opening_hours",
+                    models.TextField(blank=True, verbose_name="horaires d'ouverture"),
+                ),
+                (
+                    "contact_person",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="personne à contacter"
+                    ),
+                ),
+                (
+                    "holiday_zone",
+                    models.CharField(
+                        choices=[("A", "Zone A"), ("B", "Zone B"), ("C", "Zone C")],
+                        default="C",
+                        max_length=1,
+                        verbose_name="zone de vacances scolaires",
+                    ),
+                ),
+                (
+                    "logo",
+                    models.ImageField(
+                        blank=True,
+                        help_text="PNG, JPEG ou WebP, 1 Mo au plus.",
+                        storage=portal.storage.platform_storage,
+                        upload_to=tenants.models.logo_upload_to,
+                        validators=[
+                            django.core.validators.FileExtensionValidator(
+                                ["png", "jpg", "jpeg", "webp"]
+                            ),
+                            tenants.models.validate_logo_size,
+                        ],
+                        verbose_name="logo",
+                    ),
+                ),
+                (
+                    "payfip_identifier",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{6}$", "L'identifiant PayFiP compte 6 chiffres."
+                            )
+                        ],
+                        verbose_name="identifiant structure publique (PayFiP)",
+                    ),
+                ),
+                (
+                    "reglement",
+                    models.TextField(
+                        blank=True,
+                        help_text="Règles de réservation et de paiement montrées aux familles.",
+                        verbose_name="règlement",
+                    ),
+                ),
+                (
+                    "adhesion_code_days",
+                    models.PositiveSmallIntegerField(
+                        default=60, verbose_name="validité des codes d'adhésion (jours)"
+                    ),
+                ),
+                (
+                    "data_retention_years",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        verbose_name="conservation des données des familles parties (années)",
+                    ),
+                ),
+                (
+                    "parents_may_edit_children",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="les familles peuvent corriger école, classe et régime de leurs enfants",
+                    ),
+                ),
+                ("created_on", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
             ],
             options={
-                'verbose_name': 'collectivité',
-                'verbose_name_plural': 'collectivités',
-                'ordering': ['name'],
+                "verbose_name": "collectivité",
+                "verbose_name_plural": "collectivités",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tenants.collectivite')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="tenants.collectivite",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'domaine',
-                'verbose_name_plural': 'domaines',
+                "verbose_name": "domaine",
+                "verbose_name_plural": "domaines",
             },
         ),
         migrations.CreateModel(
-            name='AdhesionCode',
+            name="AdhesionCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('foyer_id', models.BigIntegerField(verbose_name='foyer')),
-                ('code_hash', models.CharField(max_length=64, unique=True, verbose_name='empreinte du code')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='envoyé à')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('expires_at', models.DateTimeField(verbose_name='expire le')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='utilisé le')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='révoqué le')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créé par')),
-                ('used_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='utilisé par')),
-                ('collectivite', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adhesion_codes', to='tenants.collectivite', verbose_name='collectivité')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("foyer_id", models.BigIntegerField(verbose_name="foyer")),
+                (
+                    "code_hash",
+                    models.CharField(max_length=64, unique=True, verbose_name="empreinte du code"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="envoyé à")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("expires_at", models.DateTimeField(verbose_name="expire le")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="utilisé le")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="révoqué le"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créé par",
+                    ),
+                ),
+                (
+                    "used_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisé par",
+                    ),
+                ),
+                (
+                    "collectivite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adhesion_codes",
+                        to="tenants.collectivite",
+                        verbose_name="collectivité",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "code d'adhésion",
-                'verbose_name_plural': "codes d'adhésion",
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['collectivite', 'foyer_id'], name='adhesion_code_foyer')],
+                "verbose_name": "code d'adhésion",
+                "verbose_name_plural": "codes d'adhésion",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["collectivite", "foyer_id"], name="adhesion_code_foyer")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Adhesion',
+            name="Adhesion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='adhésion le')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adhesions', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
-                ('collectivite', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adhesions', to='tenants.collectivite', verbose_name='collectivité')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="adhésion le")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adhesions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
+                (
+                    "collectivite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adhesions",
+                        to="tenants.collectivite",
+                        verbose_name="collectivité",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'adhésion',
-                'verbose_name_plural': 'adhésions',
-                'ordering': ['collectivite__name'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'collectivite'), name='adhesion_once')],
+                "verbose_name": "adhésion",
+                "verbose_name_plural": "adhésions",
+                "ordering": ["collectivite__name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "collectivite"), name="adhesion_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('agent', 'Agent'), ('regisseur', 'Régisseur'), ('comptable', 'Comptable'), ('administrateur', 'Administrateur')], max_length=20, verbose_name='rôle')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='depuis le')),
-                ('collectivite', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenants.collectivite', verbose_name='collectivité')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent"),
+                            ("regisseur", "Régisseur"),
+                            ("comptable", "Comptable"),
+                            ("administrateur", "Administrateur"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="depuis le")),
+                (
+                    "collectivite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="tenants.collectivite",
+                        verbose_name="collectivité",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membre du personnel',
-                'verbose_name_plural': 'membres du personnel',
-                'ordering': ['collectivite__name', 'user__email'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'collectivite'), name='membership_once')],
+                "verbose_name": "membre du personnel",
+                "verbose_name_plural": "membres du personnel",
+                "ordering": ["collectivite__name", "user__email"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "collectivite"), name="membership_once")
+                ],
             },
         ),
     ]

@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from families.demo import MULTI_ACCOUNT, seed_foyers
+from families.demo import MULTI_ACCOUNT, PENDING, seed_foyers, seed_pending_foyer
 from tenants.demo import DEMO_PASSWORD, PLATFORM_ADMIN, seed_collectivites, seed_public, staff_email
 from tenants.models import Role
 
@@ -20,9 +20,18 @@ class Command(BaseCommand):
         lines.append(f"  plateforme  {PLATFORM_ADMIN} (superutilisateur)")
         for collectivite in collectivites:
             count = seed_foyers(collectivite)
+            code = seed_pending_foyer(collectivite)
             domain = collectivite.get_primary_domain().domain
             lines.append(f"{collectivite.name} — http://{domain}:{port}/ ({count} foyers)")
             for role in Role.values:
                 lines.append(f"  {role:<15} {staff_email(collectivite.schema_name, role)}")
+            pending = PENDING.get(collectivite.schema_name)
+            if pending and code:
+                lines.append(f"  code d'adhésion du foyer {pending['name']} : {code}")
+            elif pending:
+                lines.append(
+                    f"  lien d'activation du foyer {pending['name']} : e-mail à "
+                    f"{pending['email']} dans .data/outbox/"
+                )
         lines.append(f"  famille des deux collectivités : {MULTI_ACCOUNT}")
         self.stdout.write("\n".join(lines))
