@@ -1,7 +1,47 @@
-from django.contrib import admin
+"""The collectivité's admin of foyers and children: lists, health data, QF, adhesion, import."""
 
-from families.models import Child, Foyer, Responsable
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import XLSX
+
+from families.exceptions import FoyerHasNoEmail
+from families.models import Child, Foyer, QuotientFamilial, Responsable
+from families.resources import ChildResource, FrenchCSV
+from families.services import adhesion_code_send
 from portal.admin_sites import tenant_admin_site
+
+HEALTH_FIELDS = ("allergies", "pai")
+ACCOUNT_ACTIVE = "Compte activé"
+ACCOUNT_PENDING = "En attente d'activation"
+QUOTIENTS_OVERLAP_IN_FORM = (
+    "Deux quotients familiaux saisis ici couvrent une même période : une seule période à la "
+    "fois par foyer."
+)
+IMPORT_REFUSED = (
+    "Le fichier contient des erreurs : rien n'a été importé. Corrigez-le puis recommencez."
+)
+
+
+def can_view_health(request) -> bool:
+    return request.user.has_perm("families.view_health")
+
+
+def _without_health(fields):
+    return [field for field in fields if field not in HEALTH_FIELDS]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count > 1 else ''}"
 
 
 class ResponsableInline(admin.StackedInline):
@@ -13,34 +53,292 @@ class ResponsableInline(admin.StackedInline):
 class ChildInline(admin.TabularInline):
     model = Child
     extra = 0
-    fields = ["last_name", "first_name", "birth_date", "sexe", "school", "classe", "regime"]
+    fields = [
+        "last_name",
+        "first_name",
+        "birth_date",
+        "sexe",
+        "school",
+        "classe",
+        "regime",
+        "allergies",
+        "pai",
+    ]
+    show_change_link = True
+
+    # Health data is left out of the form, not shown read-only: a role without
+    # families.view_health must neither read it nor be able to post it.
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if can_view_health(request) else _without_health(fields)
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if can_view_health(request) else [*exclude, *HEALTH_FIELDS]
+
+
+def _periods_overlap(first: tuple, second: tuple) -> bool:
+    (start_a, end_a), (start_b, end_b) = first, second
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)
+
+
+class QuotientFamilialFormSet(BaseInlineFormSet):
+    """Refuse two overlapping periods typed in the same submission.
+
+    The model's clean() compares each period with the rows already saved; two new rows, or
+    a changed row and a new one, only meet here.
+    """
+
+    def clean(self):
+        super().clean()
+        periods = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or form.errors or data.get("DELETE") or not form.has_changed():
+                continue
+            if data.get("valid_from"):
+                periods.append((data["valid_from"], data.get("valid_to")))
+        for index, period in enumerate(periods):
+            if any(_periods_overlap(period, other) for other in periods[index + 1 :]):
+                raise ValidationError(QUOTIENTS_OVERLAP_IN_FORM)
+
+
+class QuotientFamilialInline(admin.TabularInline):
+    model = QuotientFamilial
+    formset = QuotientFamilialFormSet
+    extra = 0
+    fields = ["value", "source", "valid_from", "valid_to", "set_by", "created_at"]
+    # Who set a QF is recorded by FoyerAdmin.save_formset, never typed.
+    readonly_fields = ["set_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("set_by")
+
+
+class AccountStatusFilter(admin.SimpleListFilter):
+    title = "statut du compte"
+    parameter_name = "compte"
+
+    def lookups(self, request, model_admin):
+        return [("active", ACCOUNT_ACTIVE), ("attente", ACCOUNT_PENDING)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(user__isnull=False)
+        if self.value() == "attente":
+            return queryset.filter(user__isnull=True)
+        return queryset
 
 
 @admin.register(Foyer, site=tenant_admin_site)
-class FoyerAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "created_at"]
+class FoyerAdmin(ImportMixin, admin.ModelAdmin):
+    # Changelist queries do not grow with the rows: the children count is an annotation
+    # and the account status reads foyer.user_id, never the account itself.
+    list_display = ["name", "email", "account_status", "children_count"]
     search_fields = [
         "name",
+        "email",
         "responsables__last_name",
+        "responsables__first_name",
         "responsables__email",
+        "children__last_name",
         "children__first_name",
     ]
-    list_filter = ["children__school", "children__classe"]
-    inlines = [ResponsableInline, ChildInline]
+    # Searches and filters across children or responsables may match a foyer several times:
+    # Django's changelist then applies distinct() (lookup_spawns_duplicates).
+    list_filter = ["children__school", "children__classe", AccountStatusFilter]
+    fields = ["name", "email", "user", "created_at"]
     readonly_fields = ["user", "created_at"]
+    inlines = [ResponsableInline, ChildInline, QuotientFamilialInline]
+    actions = ["send_adhesion"]
+
+    resource_classes = [ChildResource]
+    import_formats = [FrenchCSV, XLSX]
+    import_template_name = "admin/families/foyer/import.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+        # distinct=True: a search on children joins them a second time.
+        return (
+            super().get_queryset(request).annotate(children_count=Count("children", distinct=True))
+        )
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+    @admin.display(description="compte")
+    def account_status(self, foyer):
+        return ACCOUNT_ACTIVE if foyer.user_id else ACCOUNT_PENDING
+
+    @admin.display(description="enfants", ordering="children_count")
+    def children_count(self, foyer):
+        return foyer.children_count
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not QuotientFamilial:
+            return super().save_formset(request, form, formset, change)
+        for quotient in formset.save(commit=False):
+            quotient.set_by = request.user
+            quotient.save()
+        for quotient in formset.deleted_objects:
+            quotient.delete()
+        formset.save_m2m()
+
+    # Adhesion e-mail: a bulk action on the list and a button on the foyer's page.
+
+    def has_send_adhesion_permission(self, request, obj=None):
+        return request.user.has_perm("families.send_adhesion")
+
+    @admin.action(description="Envoyer l'adhésion à un service", permissions=["send_adhesion"])
+    def send_adhesion(self, request, queryset):
+        self._adhesion_send(request, queryset)
+
+    def _adhesion_send(self, request, foyers) -> None:
+        sent = 0
+        for foyer in foyers:
+            try:
+                adhesion_code_send(foyer=foyer, sent_by=request.user)
+            except FoyerHasNoEmail as error:
+                messages.warning(request, f"{foyer.name} : {error.message}")
+            else:
+                sent += 1
+        if sent:
+            messages.success(request, f"Adhésion envoyée à {_plural(sent, 'foyer')}.")
+
+    def adhesion_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_send_adhesion_permission(request):
+            raise PermissionDenied
+        foyer = self.get_object(request, unquote(object_id))
+        if foyer is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self._adhesion_send(request, [foyer])
+        return HttpResponseRedirect(
+            reverse(
+                "admin:families_foyer_change", args=[foyer.pk], current_app=self.admin_site.name
+            )
+        )
+
+    def get_urls(self):
+        # Before the default URLs: their "<path:object_id>/" would swallow this one.
+        return [
+            path(
+                "<path:object_id>/adhesion/",
+                self.admin_site.admin_view(self.adhesion_view),
+                name="families_foyer_adhesion",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_send_adhesion": self.has_send_adhesion_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Import of foyers and children (django-import-export: dry run, preview, confirm).
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("families.import_foyers")
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirm step re-reads the file: if a row fails there (the file changed, or
+        # the data did since the preview), nothing of the file is kept.
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(request, IMPORT_REFUSED)
+            return self._import_errors_response(result, request)
+        return super().process_result(result, request)
+
+    def _import_errors_response(self, result, request):
+        """Render the import page with the rows that failed at the confirm step."""
+        form_class = self.get_import_form_class(request)
+        resource_classes = self.get_import_resource_classes(request)
+        form = form_class(self.get_import_formats(), resource_classes)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Importer",
+            "form": form,
+            "opts": self.opts,
+            "media": self.media + form.media,
+            "result": result,
+            "fields_list": [
+                (
+                    resource.get_display_name(),
+                    [field.column_name for field in resource().get_user_visible_fields()],
+                )
+                for resource in resource_classes
+            ],
+            "import_error_display": self.import_error_display,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            f"Import terminé : {_plural(getattr(result, 'foyers_created', 0), 'foyer')} "
+            f"créé(s), {_plural(totals['new'], 'enfant')} ajouté(s), "
+            f"{_plural(totals['update'], 'enfant')} mis à jour.",
+        )
 
 
 @admin.register(Child, site=tenant_admin_site)
 class ChildAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "birth_date", "school", "classe", "regime", "foyer"]
+    list_display = [
+        "last_name",
+        "first_name",
+        "birth_date_display",
+        "school",
+        "classe",
+        "regime",
+        "foyer",
+    ]
     list_filter = ["school", "classe", "regime", "sexe"]
     search_fields = ["last_name", "first_name", "foyer__name"]
     list_select_related = ["foyer"]
     autocomplete_fields = ["foyer"]
+    fieldsets = [
+        (None, {"fields": ["foyer", "last_name", "first_name", "birth_date", "sexe"]}),
+        ("Scolarité et repas", {"fields": ["school", "classe", "regime"]}),
+        ("Santé", {"fields": list(HEALTH_FIELDS)}),
+    ]
+
+    @admin.display(description="date de naissance", ordering="birth_date")
+    def birth_date_display(self, child):
+        # The French DATE_FORMAT spells the month out; the short one reads JJ/MM/AAAA.
+        return date_format(child.birth_date, "SHORT_DATE_FORMAT")
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        return [*columns, "pai"] if can_view_health(request) else columns
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        return [*filters, "pai"] if can_view_health(request) else filters
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_view_health(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _without_health(options["fields"])})
+            for name, options in fieldsets
+            if _without_health(options["fields"])
+        ]
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if can_view_health(request) else [*exclude, *HEALTH_FIELDS]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by URL (?pai__exact=1, ?allergies__icontains=…) would tell which
+        # children have health needs to those who may not read them.
+        if lookup.split("__")[0] in HEALTH_FIELDS and not (
+            request is not None and can_view_health(request)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -229,13 +229,3 @@ def foyer_activate(*, code: str, data: ActivationData, existing_user=None, now=N
             child.save()
     return user
 
-
-def quotient_current(*, foyer: Foyer, on: date) -> int | None:
-    """Return the foyer's quotient familial valid on ``on`` (None if unknown)."""
-    return (
-        foyer.quotients.filter(valid_from__lte=on)
-        .exclude(valid_to__lt=on)
-        .order_by("-valid_from")
-        .values_list("value", flat=True)
-        .first()
-    )
