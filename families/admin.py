@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
+from import_export.tmp_storages import CacheStorage
 
 from families.exceptions import FoyerHasNoEmail
 from families.models import Child, Foyer, QuotientFamilial, Responsable
@@ -42,6 +43,16 @@ def _without_health(fields):
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+class ImportFileStorage(CacheStorage):
+    """Keep an uploaded file between its preview and its confirmation, in the shared cache.
+
+    Every web process sees it (a temporary folder is one machine's), and it expires: the
+    file holds children's personal data, and an abandoned preview must not keep it.
+    """
+
+    CACHE_LIFETIME = 3600
 
 
 class ResponsableInline(admin.StackedInline):
@@ -155,6 +166,7 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
     resource_classes = [ChildResource]
     import_formats = [FrenchCSV, XLSX]
     import_template_name = "admin/families/foyer/import.html"
+    tmp_storage_class = ImportFileStorage
 
     def get_queryset(self, request):
         # distinct=True: a search on children joins them a second time.

@@ -228,4 +228,3 @@ def foyer_activate(*, code: str, data: ActivationData, existing_user=None, now=N
             child.full_clean()
             child.save()
     return user
-

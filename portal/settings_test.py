@@ -6,7 +6,7 @@ import uuid
 os.environ.setdefault("DJANGO_ENV", "test")
 
 from portal.settings import *  # noqa: F403
-from portal.settings import ALLOWED_HOSTS
+from portal.settings import ALLOWED_HOSTS, DATABASES
 
 # Argon2 costs ~50 ms per hash; tests hash hundreds of passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

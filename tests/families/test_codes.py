@@ -74,9 +74,11 @@ def test_redeeming_binds_the_foyer_and_a_second_use_is_refused(tenant_a, in_tena
 def test_an_expired_code_says_when_it_expired(tenant_a, in_tenant, foyer_a):
     with in_tenant(tenant_a):
         _, code = adhesion_code_issue(foyer=foyer_a)
-    with time_machine.travel(timezone.now() + timedelta(days=61)):
-        with pytest.raises(CodeExpired, match=r"a expiré le \d\d/\d\d/\d{4}"):
-            adhesion_code_redeem(code=code, user=UserFactory())
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=61)),
+        pytest.raises(CodeExpired, match=r"a expiré le \d\d/\d\d/\d{4}"),
+    ):
+        adhesion_code_redeem(code=code, user=UserFactory())
 
 
 @pytest.mark.django_db
