@@ -1,0 +1,162 @@
+"""Writes about bookings: the cart, its validation under row locks, held places."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from families.models import Child, Foyer
+from reservations import policy
+from reservations.exceptions import CartEmpty, CartRefused, RefusedLine, ReservationsError
+from reservations.models import (
+    TAKEN_STATES,
+    BillingMode,
+    Booking,
+    BookingEvent,
+    BookingState,
+    Prestation,
+    PrestationDay,
+)
+
+HOLD_MINUTES = 15
+ALREADY_BOOKED = "Cette prestation est déjà dans votre panier ou réservée ce jour-là."
+
+
+def cart_add(*, child: Child, prestation: Prestation, day: date, user=None, now=None) -> Booking:
+    """Put one prestation-day of ``child`` in the family's cart, if it can be booked now.
+
+    Capacity is not taken here: it is checked, under lock, when the cart is validated.
+    """
+    now = now or timezone.now()
+    refusal = policy.booking_refusal(prestation=prestation, day=day, now=now)
+    if refusal:
+        raise ReservationsError(refusal)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(child=child, prestation=prestation, day=day)
+    except IntegrityError as error:
+        raise ReservationsError(ALREADY_BOOKED) from error
+    BookingEvent.objects.create(booking=booking, state=BookingState.CART, by_user=user)
+    return booking
+
+
+def cart_remove(*, booking: Booking) -> None:
+    """Take one line out of the cart (a click on an « in cart » cell)."""
+    if booking.state != BookingState.CART:
+        raise ReservationsError("Seules les demandes encore dans le panier peuvent être retirées.")
+    booking.delete()
+
+
+def cart_clear(*, foyer: Foyer) -> int:
+    """« Vider »: remove every line of the foyer's cart; return how many."""
+    deleted, _ = Booking.objects.filter(child__foyer=foyer, state=BookingState.CART).delete()
+    return deleted
+
+
+def _day_keys_q(keys) -> Q:
+    return reduce(or_, (Q(prestation_id=p, day=d) for p, d in keys))
+
+
+def _lock_prestation_days(keys: list[tuple[int, date]]) -> dict[tuple[int, date], int]:
+    """Lock the capacity rows of ``keys`` (creating missing ones); return their capacity.
+
+    Rows are locked in (prestation, day) order, the same for every caller, so two carts
+    sharing days never wait on each other in a cycle. Caller must be in a transaction.
+    """
+    PrestationDay.objects.bulk_create(
+        [PrestationDay(prestation_id=p, day=d) for p, d in keys], ignore_conflicts=True
+    )
+    rows = (
+        PrestationDay.objects.select_for_update(of=("self",))
+        .filter(_day_keys_q(keys))
+        .select_related("prestation")
+        .order_by("prestation_id", "day")
+    )
+    return {
+        (row.prestation_id, row.day): (
+            row.capacity if row.capacity is not None else row.prestation.capacity
+        )
+        for row in rows
+    }
+
+
+def _places_taken(keys, now: datetime) -> Counter:
+    """Count the places taken on ``keys``. Caller must hold the capacity rows' locks."""
+    rows = (
+        Booking.objects.filter(_day_keys_q(keys), state__in=TAKEN_STATES)
+        .exclude(state=BookingState.HELD, held_until__lte=now)
+        .values_list("prestation_id", "day")
+        .annotate(n=Count("id"))
+    )
+    return Counter({(p, d): n for p, d, n in rows})
+
+
+def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> list[Booking]:
+    """« Valider »: all the cart or nothing, each deadline and capacity checked at ``now``.
+
+    Raises CartRefused with every refused line and its reason; then nothing changes. A
+    prépaiement line is held (places kept) for HOLD_MINUTES while the family pays; a line
+    needing the mairie's approval waits for it; the others become « Demande validée ».
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lines = list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(child__foyer=foyer, state=BookingState.CART)
+            .select_related("prestation__service", "child")
+            .order_by("prestation_id", "day", "child_id")
+        )
+        if not lines:
+            raise CartEmpty()
+        keys = sorted({(line.prestation_id, line.day) for line in lines})
+        capacity = _lock_prestation_days(keys)
+        taken = _places_taken(keys, now)
+        refusals = policy.booking_refusals(lines=lines, now=now)
+        refused: list[RefusedLine] = []
+        for line in lines:
+            key = (line.prestation_id, line.day)
+            reason = refusals.get(line.pk)
+            if reason is None and taken[key] >= capacity[key]:
+                reason = policy.FULL
+            if reason:
+                label = f"{line.child.first_name} : {line.prestation.name} le {line.day:%d/%m/%Y}"
+                refused.append(RefusedLine(booking_id=line.pk, label=label, reason=reason))
+            else:
+                taken[key] += 1
+        if refused:
+            raise CartRefused(refused)
+        hold_until = now + timedelta(minutes=HOLD_MINUTES)
+        events = []
+        for line in lines:
+            if line.prestation.service.billing_mode == BillingMode.PREPAIEMENT:
+                line.state, line.held_until = BookingState.HELD, hold_until
+            elif line.prestation.requires_approval:
+                line.state = BookingState.PENDING_APPROVAL
+            else:
+                line.state = BookingState.VALIDATED
+            events.append(BookingEvent(booking=line, state=line.state, by_user=user))
+        Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
+        BookingEvent.objects.bulk_create(events)
+    return lines
+
+
+def holds_release(*, now: datetime | None = None) -> int:
+    """Put expired held lines back in their cart: their places are free again."""
+    now = now or timezone.now()
+    expired = Booking.objects.filter(state=BookingState.HELD, held_until__lte=now)
+    with transaction.atomic():
+        ids = list(expired.select_for_update().values_list("pk", flat=True))
+        Booking.objects.filter(pk__in=ids).update(
+            state=BookingState.CART, held_until=None, updated_at=now
+        )
+        BookingEvent.objects.bulk_create(
+            BookingEvent(booking_id=pk, state=BookingState.CART, note="Paiement non reçu à temps")
+            for pk in ids
+        )
+    return len(ids)
