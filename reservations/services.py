@@ -160,3 +160,14 @@ def holds_release(*, now: datetime | None = None) -> int:
             for pk in ids
         )
     return len(ids)
+
+
+def booking_staff_record(*, booking: Booking, user, note: str = "") -> BookingEvent:
+    """Log a booking that mairie staff created or changed (deadlines and capacity overridden)."""
+    return BookingEvent.objects.create(
+        booking=booking,
+        state=booking.state,
+        by_user_id=user.pk,
+        by_staff=True,
+        note=note or "Saisie par la mairie",
+    )

@@ -5,6 +5,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from families.demo import MULTI_ACCOUNT, PENDING, seed_foyers, seed_pending_foyer
+from reservations.demo import seed_services
 from tenants.demo import DEMO_PASSWORD, PLATFORM_ADMIN, seed_collectivites, seed_public, staff_email
 from tenants.models import Role
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         for collectivite in collectivites:
             count = seed_foyers(collectivite)
             code = seed_pending_foyer(collectivite)
+            seed_services(collectivite)
             domain = collectivite.get_primary_domain().domain
             lines.append(f"{collectivite.name} — http://{domain}:{port}/ ({count} foyers)")
             for role in Role.values:
