@@ -1,21 +1,43 @@
 """cart_race: 200 parents validate carts for one service-day of 85 places, 50 at a time.
 
 Runs on the development database (embedded PostgreSQL, or DATABASE_URL) in a throw-away
-collectivité whose schema is dropped afterwards. Each worker thread has its own connection.
+collectivité whose schema is dropped afterwards. The 50 workers are processes, as the web
+workers of a deployment are, each with its own database connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 PARENTS = 200
 CAPACITY = 85
 WORKERS = 50
 SCHEMA = "bench_cart_race"
+
+
+def _worker_init(tenant, ready) -> None:
+    from django.db import connection
+
+    connection.set_tenant(tenant)
+    connection.ensure_connection()
+    ready.wait(timeout=120)
+
+
+def _validate(foyer_id: int) -> str:
+    from families.models import Foyer
+    from reservations.exceptions import FULL, CartRefused
+    from reservations.services import cart_validate
+
+    try:
+        cart_validate(foyer=Foyer(pk=foyer_id))
+        return "validated"
+    except CartRefused as refusal:
+        return "refused" if refusal.lines[0].reason == FULL else "other"
+    except Exception:
+        return "error"
 
 
 def run() -> dict:
@@ -27,9 +49,7 @@ def run() -> dict:
     from django_tenants.utils import tenant_context
 
     from families.models import Child, Foyer
-    from reservations.exceptions import FULL, CartRefused
     from reservations.models import Booking, BookingState, Prestation, Service
-    from reservations.services import cart_validate
     from tenants.models import Collectivite
     from tenants.services import collectivite_create
 
@@ -63,29 +83,14 @@ def run() -> dict:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         connection.set_schema_to_public()
-        barrier = threading.Barrier(WORKERS)
-
-        def connect(_):
-            # Every worker opens its connection before the clock starts, then waits for all.
-            connection.set_tenant(tenant)
-            connection.ensure_connection()
-            barrier.wait(timeout=60)
-
-        def validate(foyer):
-            try:
-                cart_validate(foyer=foyer)
-                return "validated"
-            except CartRefused as refusal:
-                return "refused" if refusal.lines[0].reason == FULL else "other"
-            except Exception:
-                return "error"
-
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            list(pool.map(connect, range(WORKERS)))
+        connections.close_all()  # children must not share the parent's socket
+        context = multiprocessing.get_context("fork")
+        ready = context.Barrier(WORKERS + 1)
+        with context.Pool(WORKERS, initializer=_worker_init, initargs=(tenant, ready)) as pool:
+            ready.wait(timeout=120)  # every worker connected
             started = time.perf_counter()
-            outcomes = list(pool.map(validate, foyers))
+            outcomes = pool.map(_validate, [f.pk for f in foyers], chunksize=1)
             elapsed = time.perf_counter() - started
-            list(pool.map(lambda _: connections.close_all(), range(WORKERS)))
         with tenant_context(tenant):
             booked = Booking.objects.filter(state=BookingState.VALIDATED).count()
         return {

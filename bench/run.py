@@ -24,6 +24,7 @@ def main() -> int:
         name = path.stem.removeprefix("bench_")
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # workers pickle its functions by name
         spec.loader.exec_module(module)
         print(f"== {name}")
         figures = module.run()
