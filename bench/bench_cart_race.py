@@ -49,6 +49,7 @@ def run() -> dict:
     from django_tenants.utils import tenant_context
 
     from families.models import Child, Foyer
+    from reservations.calendar import ClosureCalendar
     from reservations.models import Booking, BookingState, Prestation, Service
     from tenants.models import Collectivite
     from tenants.services import collectivite_create
@@ -59,10 +60,12 @@ def run() -> dict:
     tenant = collectivite_create(schema_name=SCHEMA, name="BENCH", domain=f"{SCHEMA}.invalid")
     try:
         day = dt.date.today() + dt.timedelta(days=60)
-        while day.isoweekday() > 5:
+        while not ClosureCalendar(zone=None).is_open(day):  # a weekday, not a public holiday
             day += dt.timedelta(days=1)
         with tenant_context(tenant):
-            service = Service.objects.create(name="BENCH", billing_mode="postfacturation")
+            service = Service.objects.create(
+                name="BENCH", billing_mode="postfacturation", closed_during_school_holidays=False
+            )
             prestation = Prestation.objects.create(
                 service=service,
                 name="CANTINE",

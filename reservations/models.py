@@ -19,6 +19,11 @@ class Service(models.Model):
     billing_mode = models.CharField(
         "mode de facturation", max_length=20, choices=BillingMode.choices
     )
+    closed_during_school_holidays = models.BooleanField(
+        "fermé pendant les vacances scolaires",
+        default=True,
+        help_text="Décochez pour un accueil de loisirs ouvert pendant les vacances.",
+    )
     display_order = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
 
     class Meta:

@@ -1,26 +1,115 @@
-"""Whether a line can be booked now: the pure rules (reservations.rules) fed from the models."""
+"""Whether a line can be booked now: the pure rules (reservations.rules) fed from the models.
+
+This is the only place that turns model rows into rule dataclasses and closure calendars, so
+the grid, the cart and the validation judge a cell the same way.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 
+from django.db import connection
+
+from reservations import rules
+from reservations.calendar import WEEKEND, ClosureCalendar
 from reservations.exceptions import FULL, NOT_RUNNING
+from reservations.models import BookingRuleKind, CancellationRuleKind, Closure, Prestation
 
-__all__ = ["FULL", "booking_refusal", "booking_refusals"]
+__all__ = ["FULL", "NOT_RUNNING", "booking_refusal", "booking_refusals", "prestation_rules"]
+ALL_WEEKDAYS = frozenset(range(1, 8))
 
 
-def booking_refusal(*, prestation, day: date, now: datetime) -> str | None:
-    """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can)."""
+def prestation_rules(prestation: Prestation) -> rules.PrestationRules:
+    """Return the booking, cancellation and opening rules of ``prestation`` as data."""
+    if prestation.booking_rule == BookingRuleKind.WEEKLY:
+        booking = rules.WeeklyDeadline(
+            weekday=prestation.rule_weekday,
+            time=prestation.rule_time,
+            weeks_ahead=prestation.rule_weeks_ahead,
+        )
+    else:
+        booking = rules.DaysBeforeDeadline(
+            days=prestation.rule_days_before,
+            time=prestation.rule_time,
+            skip_non_working_days=prestation.rule_skip_non_working_days,
+        )
+    cancellation = (
+        rules.NotAllowed()
+        if prestation.cancellation_rule == CancellationRuleKind.NOT_ALLOWED
+        else booking
+    )
+    opening = rules.OpeningDate(prestation.opening_date) if prestation.opening_date else None
+    return rules.PrestationRules(booking=booking, cancellation=cancellation, opening=opening)
+
+
+def closures_for(prestations: Iterable[Prestation], days: Iterable[date]) -> dict:
+    """Return {prestation id: {day: label}} of staff closures, in one query."""
+    prestations = list(prestations)
+    by_service = defaultdict(list)
+    for prestation in prestations:
+        by_service[prestation.service_id].append(prestation.pk)
+    result: dict[int, dict[date, str]] = {p.pk: {} for p in prestations}
+    rows = Closure.objects.filter(service_id__in=by_service, day__in=set(days)).values_list(
+        "service_id", "prestation_id", "day", "reason"
+    )
+    for service_id, prestation_id, day, reason in rows:
+        targets = [prestation_id] if prestation_id else by_service[service_id]
+        for target in targets:
+            if target in result:
+                result[target][day] = reason
+    return result
+
+
+def closure_calendar(prestation: Prestation, closures: dict[date, str]) -> ClosureCalendar:
+    """Return the calendar of the days ``prestation`` runs (no query)."""
+    tenant = connection.tenant
+    zone = tenant.holiday_zone if prestation.service.closed_during_school_holidays else None
+    return ClosureCalendar(
+        zone=zone,
+        closed_weekdays=(ALL_WEEKDAYS - set(prestation.weekdays)) | WEEKEND,
+        closures=closures,
+    )
+
+
+def refusal(
+    *, prestation: Prestation, day: date, now: datetime, closures: dict[date, str]
+) -> str | None:
+    """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can).
+
+    Pure given its arguments: call it per grid cell.
+    """
     if day.isoweekday() not in prestation.weekdays:
         return NOT_RUNNING
-    return None
+    decision = rules.can_book(
+        prestation_rules(prestation),
+        day,
+        now,
+        calendar=closure_calendar(prestation, closures),
+    )
+    return None if decision.allowed else decision.reason
+
+
+def booking_refusal(*, prestation: Prestation, day: date, now: datetime) -> str | None:
+    """Return why one prestation-day cannot be booked at ``now`` (one closure query)."""
+    closures = closures_for([prestation], [day])[prestation.pk]
+    return refusal(prestation=prestation, day=day, now=now, closures=closures)
 
 
 def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
     """Return {booking id: reason} for the cart lines that cannot be booked at ``now``."""
+    lines = list(lines)
+    prestations = {line.prestation_id: line.prestation for line in lines}
+    closures = closures_for(prestations.values(), {line.day for line in lines})
     refusals = {}
     for line in lines:
-        reason = booking_refusal(prestation=line.prestation, day=line.day, now=now)
+        reason = refusal(
+            prestation=line.prestation,
+            day=line.day,
+            now=now,
+            closures=closures[line.prestation_id],
+        )
         if reason:
             refusals[line.pk] = reason
     return refusals

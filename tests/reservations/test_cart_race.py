@@ -12,6 +12,7 @@ from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from families.models import Child, Foyer
+from reservations.calendar import ClosureCalendar
 from reservations.exceptions import FULL, CartRefused
 from reservations.models import Booking, BookingState, Prestation, Service
 from reservations.services import cart_validate
@@ -26,12 +27,14 @@ WORKERS = 50
 def crowded_day(django_db_setup, django_db_blocker):
     """Committed data: a prestation of 85 places and 200 foyers with it in their cart."""
     day = dt.date.today() + dt.timedelta(days=60)
-    while day.isoweekday() > 5:
+    while not ClosureCalendar(zone=None).is_open(day):  # a weekday, not a public holiday
         day += dt.timedelta(days=1)
     with django_db_blocker.unblock():
         alpha = Collectivite.objects.get(schema_name="alpha")
         with tenant_context(alpha):
-            service = Service.objects.create(name="RACE", billing_mode="postfacturation")
+            service = Service.objects.create(
+                name="RACE", billing_mode="postfacturation", closed_during_school_holidays=False
+            )
             prestation = Prestation.objects.create(
                 service=service,
                 name="CANTINE RACE",

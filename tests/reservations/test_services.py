@@ -1,0 +1,176 @@
+"""Cart services judged by the deadline rules and closures, at the instant they run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from reservations.exceptions import FULL, NOT_RUNNING, CartRefused, ReservationsError
+from reservations.models import (
+    Booking,
+    BookingEvent,
+    BookingState,
+    Closure,
+    Prestation,
+    PrestationDay,
+    Service,
+)
+from reservations.services import (
+    ALREADY_BOOKED,
+    cart_add,
+    cart_clear,
+    cart_validate,
+    holds_release,
+)
+from tests.factories import ChildFactory, FoyerFactory
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+# Thursday 15 January 2026: a school week in every zone, no public holiday.
+DAY = dt.date(2026, 1, 15)
+
+
+def paris(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+@pytest.fixture
+def cantine(tenant_a, in_tenant):
+    """Valdurenque's cantine: « Mardi avant 12h pour la semaine n+1 », 2 places here."""
+    with in_tenant(tenant_a):
+        service = Service.objects.create(name="ECOLE", billing_mode="postfacturation")
+        prestation = Prestation.objects.create(
+            service=service,
+            name="CANTINE",
+            weekdays=[1, 2, 4, 5],
+            capacity=2,
+            booking_rule="weekly",
+            rule_weekday=2,
+            rule_weeks_ahead=1,
+            rule_time=dt.time(12),
+            cancellation_rule="not_allowed",
+        )
+        yield prestation
+
+
+@pytest.fixture
+def child(tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        yield ChildFactory()
+
+
+def test_booking_before_the_tuesday_noon_deadline(cantine, child, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        # The deadline for Thursday 15/01 is Tuesday 06/01 at 12:00, Paris.
+        booking = cart_add(child=child, prestation=cantine, day=DAY, now=paris(2026, 1, 6, 11, 59))
+        assert booking.state == BookingState.CART
+        with pytest.raises(ReservationsError, match="Réservation close depuis le"):
+            cart_add(
+                child=ChildFactory(),
+                prestation=cantine,
+                day=DAY,
+                now=paris(2026, 1, 6, 12, 0),
+            )
+
+
+def test_validation_rechecks_the_deadline_at_that_instant(cantine, child, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        booking = cart_add(child=child, prestation=cantine, day=DAY, now=paris(2026, 1, 6, 11))
+        with pytest.raises(CartRefused) as refused:
+            cart_validate(foyer=child.foyer, now=paris(2026, 1, 6, 12, 1))
+        (line,) = refused.value.lines
+        assert line.booking_id == booking.pk
+        assert line.reason.startswith("Réservation close depuis le")
+        booking.refresh_from_db()
+        assert booking.state == BookingState.CART
+
+
+def test_not_running_days_and_staff_closures_are_refused(cantine, child, tenant_a, in_tenant):
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        with pytest.raises(ReservationsError, match=NOT_RUNNING):
+            cart_add(child=child, prestation=cantine, day=dt.date(2026, 1, 14), now=now)
+        Closure.objects.create(service=cantine.service, day=DAY, reason="Grève")
+        with pytest.raises(ReservationsError, match="Fermeture : Grève"):
+            cart_add(child=child, prestation=cantine, day=DAY, now=now)
+
+
+def test_school_holidays_of_the_collectivites_zone_are_closed(cantine, child, tenant_a, in_tenant):
+    # Zone C (alpha): winter holidays from 21/02/2026 to 09/03/2026.
+    with in_tenant(tenant_a), pytest.raises(ReservationsError, match="Vacances scolaires"):
+        cart_add(
+            child=child, prestation=cantine, day=dt.date(2026, 2, 26), now=paris(2026, 2, 2, 9)
+        )
+
+
+def test_all_or_nothing_with_every_refused_line(cantine, tenant_a, in_tenant):
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        foyer = FoyerFactory()
+        first, second, third = (ChildFactory(foyer=foyer) for _ in range(3))
+        rivals = [ChildFactory() for _ in range(2)]
+        for rival in rivals:
+            cart_add(child=rival, prestation=cantine, day=DAY, now=now)
+            cart_validate(foyer=rival.foyer, now=now)
+        for kid in (first, second, third):
+            cart_add(child=kid, prestation=cantine, day=DAY + dt.timedelta(days=1), now=now)
+        cart_add(child=first, prestation=cantine, day=DAY, now=now)
+        with pytest.raises(CartRefused) as refused:
+            cart_validate(foyer=foyer, now=now)
+        # Thursday is full (the rivals), and Friday's 2 places go to two of the three.
+        assert [line.reason for line in refused.value.lines] == [FULL, FULL]
+        assert "15/01/2026" in refused.value.lines[0].label + refused.value.lines[1].label
+        assert Booking.objects.filter(child__foyer=foyer, state=BookingState.CART).count() == 4
+        assert cart_clear(foyer=foyer) == 4
+
+
+def test_a_child_cannot_be_in_two_carts_for_the_same_day(cantine, child, tenant_a, in_tenant):
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        cart_add(child=child, prestation=cantine, day=DAY, now=now)
+        with pytest.raises(ReservationsError, match=ALREADY_BOOKED):
+            cart_add(child=child, prestation=cantine, day=DAY, now=now)
+
+
+def test_a_capacity_override_for_one_day(cantine, tenant_a, in_tenant):
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        PrestationDay.objects.create(prestation=cantine, day=DAY, capacity=1)
+        kids = [ChildFactory() for _ in range(2)]
+        for kid in kids:
+            cart_add(child=kid, prestation=cantine, day=DAY, now=now)
+        cart_validate(foyer=kids[0].foyer, now=now)
+        with pytest.raises(CartRefused):
+            cart_validate(foyer=kids[1].foyer, now=now)
+
+
+def test_a_prepaid_cart_holds_its_places_for_fifteen_minutes(tenant_a, in_tenant):
+    now = paris(2026, 1, 12, 9)
+    with in_tenant(tenant_a):
+        regie = Service.objects.create(name="REGIE", billing_mode="prepaiement")
+        repas = Prestation.objects.create(
+            service=regie,
+            name="REPAS",
+            weekdays=[1, 2, 4, 5],
+            capacity=1,
+            booking_rule="days_before",
+            rule_time=dt.time(10),
+        )
+        payer, rival = ChildFactory(), ChildFactory()
+        cart_add(child=payer, prestation=repas, day=DAY, now=now)
+        cart_add(child=rival, prestation=repas, day=DAY, now=now)
+        (held,) = cart_validate(foyer=payer.foyer, now=now)
+        assert held.state == BookingState.HELD
+        assert held.held_until == now + dt.timedelta(minutes=15)
+        with pytest.raises(CartRefused):  # the place is held
+            cart_validate(foyer=rival.foyer, now=now + dt.timedelta(minutes=14))
+        with time_machine.travel(now + dt.timedelta(minutes=16)):
+            assert holds_release() == 1
+        held.refresh_from_db()
+        assert held.state == BookingState.CART
+        assert BookingEvent.objects.filter(booking=held, state=BookingState.CART).count() == 2
+        (validated,) = cart_validate(foyer=rival.foyer, now=now + dt.timedelta(minutes=16))
+        assert validated.state == BookingState.HELD
