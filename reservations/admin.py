@@ -91,6 +91,21 @@ class BookingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["child"]
     readonly_fields = ["held_until", "created_at", "updated_at"]
     inlines = [BookingEventInline]
+    actions = ["accept", "refuse"]
+
+    @admin.action(
+        description="Accepter les demandes en attente sélectionnées", permissions=["change"]
+    )
+    def accept(self, request, queryset):
+        count = services.bookings_decide(bookings=queryset, accept=True, user=request.user)
+        self.message_user(request, f"{count} demande(s) acceptée(s) ; les familles sont prévenues.")
+
+    @admin.action(
+        description="Refuser les demandes en attente sélectionnées", permissions=["change"]
+    )
+    def refuse(self, request, queryset):
+        count = services.bookings_decide(bookings=queryset, accept=False, user=request.user)
+        self.message_user(request, f"{count} demande(s) refusée(s) ; les familles sont prévenues.")
 
     def save_model(self, request, obj, form, change):
         # Staff may book or cancel at any time; each such change is logged with its author.

@@ -113,3 +113,9 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
         if reason:
             refusals[line.pk] = reason
     return refusals
+
+
+def cancellation_refusal(*, prestation: Prestation, day: date, now: datetime) -> str | None:
+    """Return why a booking of ``prestation`` on ``day`` cannot be cancelled at ``now``."""
+    decision = rules.can_cancel(prestation_rules(prestation), day, now)
+    return None if decision.allowed else decision.reason

@@ -7,11 +7,13 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from families.models import Child, Foyer
+from portal.services import email_queue
 from reservations import policy
 from reservations.exceptions import CartEmpty, CartRefused, RefusedLine, ReservationsError
 from reservations.models import (
@@ -26,6 +28,7 @@ from reservations.models import (
 
 HOLD_MINUTES = 15
 ALREADY_BOOKED = "Cette prestation est déjà dans votre panier ou réservée ce jour-là."
+NOT_CANCELLABLE_STATE = "Seules les demandes validées peuvent être annulées."
 
 
 def cart_add(*, child: Child, prestation: Prestation, day: date, user=None, now=None) -> Booking:
@@ -43,6 +46,34 @@ def cart_add(*, child: Child, prestation: Prestation, day: date, user=None, now=
     except IntegrityError as error:
         raise ReservationsError(ALREADY_BOOKED) from error
     BookingEvent.objects.create(booking=booking, state=BookingState.CART, by_user=user)
+    return booking
+
+
+def cancel_request(*, booking: Booking, user=None, now=None) -> Booking:
+    """A click on a validated cell: ask for its cancellation (« Mes demandes d'annulation »).
+
+    Refused at once when the prestation's rule never allows it or its deadline has passed;
+    otherwise the place stays taken until the cart is validated.
+    """
+    now = now or timezone.now()
+    if booking.state not in (BookingState.VALIDATED, BookingState.PENDING_APPROVAL):
+        raise ReservationsError(NOT_CANCELLABLE_STATE)
+    reason = policy.cancellation_refusal(prestation=booking.prestation, day=booking.day, now=now)
+    if reason:
+        raise ReservationsError(reason)
+    booking.state = BookingState.CANCEL_REQUESTED
+    booking.save(update_fields=["state", "updated_at"])
+    BookingEvent.objects.create(booking=booking, state=booking.state, by_user=user)
+    return booking
+
+
+def cancel_request_withdraw(*, booking: Booking, user=None) -> Booking:
+    """Take a cancellation request back out of the cart: the booking stays validated."""
+    if booking.state != BookingState.CANCEL_REQUESTED:
+        raise ReservationsError("Aucune demande d'annulation en cours pour ce jour.")
+    booking.state = BookingState.VALIDATED
+    booking.save(update_fields=["state", "updated_at"])
+    BookingEvent.objects.create(booking=booking, state=booking.state, by_user=user)
     return booking
 
 
@@ -100,41 +131,55 @@ def _places_taken(keys, now: datetime) -> Counter:
 def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> list[Booking]:
     """« Valider »: all the cart or nothing, each deadline and capacity checked at ``now``.
 
-    Raises CartRefused with every refused line and its reason; then nothing changes. A
-    prépaiement line is held (places kept) for HOLD_MINUTES while the family pays; a line
-    needing the mairie's approval waits for it; the others become « Demande validée ».
+    The cart holds booking requests and cancellation requests. Raises CartRefused with every
+    refused line and its reason; then nothing changes. A prépaiement line is held (places
+    kept) for HOLD_MINUTES while the family pays; a line needing the mairie's approval waits
+    for it; the others become « Demande validée »; cancellations within their deadline are
+    applied. The family gets one confirmation e-mail.
     """
     now = now or timezone.now()
     with transaction.atomic():
         lines = list(
             Booking.objects.select_for_update(of=("self",))
-            .filter(child__foyer=foyer, state=BookingState.CART)
+            .filter(
+                child__foyer=foyer, state__in=[BookingState.CART, BookingState.CANCEL_REQUESTED]
+            )
             .select_related("prestation__service", "child")
             .order_by("prestation_id", "day", "child_id")
         )
         if not lines:
             raise CartEmpty()
-        keys = sorted({(line.prestation_id, line.day) for line in lines})
-        capacity = _lock_prestation_days(keys)
-        taken = _places_taken(keys, now)
-        refusals = policy.booking_refusals(lines=lines, now=now)
+        bookings = [line for line in lines if line.state == BookingState.CART]
+        cancellations = [line for line in lines if line.state == BookingState.CANCEL_REQUESTED]
+        refusals = policy.booking_refusals(lines=bookings, now=now) if bookings else {}
+        for line in cancellations:
+            reason = policy.cancellation_refusal(prestation=line.prestation, day=line.day, now=now)
+            if reason:
+                refusals[line.pk] = reason
+        if bookings:
+            keys = sorted({(line.prestation_id, line.day) for line in bookings})
+            capacity = _lock_prestation_days(keys)
+            taken = _places_taken(keys, now)
         refused: list[RefusedLine] = []
         for line in lines:
-            key = (line.prestation_id, line.day)
             reason = refusals.get(line.pk)
-            if reason is None and taken[key] >= capacity[key]:
-                reason = policy.FULL
+            if reason is None and line in bookings:
+                key = (line.prestation_id, line.day)
+                if taken[key] >= capacity[key]:
+                    reason = policy.FULL
+                else:
+                    taken[key] += 1
             if reason:
                 label = f"{line.child.first_name} : {line.prestation.name} le {line.day:%d/%m/%Y}"
                 refused.append(RefusedLine(booking_id=line.pk, label=label, reason=reason))
-            else:
-                taken[key] += 1
         if refused:
             raise CartRefused(refused)
         hold_until = now + timedelta(minutes=HOLD_MINUTES)
         events = []
         for line in lines:
-            if line.prestation.service.billing_mode == BillingMode.PREPAIEMENT:
+            if line.state == BookingState.CANCEL_REQUESTED:
+                line.state = BookingState.CANCELLED
+            elif line.prestation.service.billing_mode == BillingMode.PREPAIEMENT:
                 line.state, line.held_until = BookingState.HELD, hold_until
             elif line.prestation.requires_approval:
                 line.state = BookingState.PENDING_APPROVAL
@@ -143,7 +188,57 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
             events.append(BookingEvent(booking=line, state=line.state, by_user=user))
         Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
         BookingEvent.objects.bulk_create(events)
+        _confirmation_email(foyer=foyer, lines=lines, event_id=events[0].pk)
     return lines
+
+
+def _confirmation_email(*, foyer: Foyer, lines: list[Booking], event_id: int) -> None:
+    """Queue the one e-mail that confirms a validated cart (sent after commit)."""
+    if not foyer.email:
+        return
+    body = render_to_string(
+        "reservations/emails/cart_validated.txt",
+        {"foyer": foyer, "lines": lines, "collectivite": connection.tenant},
+    )
+    email_queue(
+        to=foyer.email,
+        subject="Vos demandes de réservation ont été enregistrées",
+        body=body,
+        key=f"cart-validated:{foyer.pk}:{event_id}",
+    )
+
+
+def bookings_decide(*, bookings, accept: bool, user) -> int:
+    """Staff accept or refuse bookings awaiting approval; each family is told by e-mail."""
+    state = BookingState.VALIDATED if accept else BookingState.REFUSED
+    with transaction.atomic():
+        pending = list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(pk__in=[b.pk for b in bookings], state=BookingState.PENDING_APPROVAL)
+            .select_related("child__foyer", "prestation")
+        )
+        for booking in pending:
+            booking.state = state
+        Booking.objects.bulk_update(pending, ["state", "updated_at"])
+        events = BookingEvent.objects.bulk_create(
+            BookingEvent(booking=b, state=state, by_user_id=user.pk, by_staff=True) for b in pending
+        )
+        by_foyer: dict[int, list[Booking]] = {}
+        for booking in pending:
+            by_foyer.setdefault(booking.child.foyer_id, []).append(booking)
+        for foyer_lines in by_foyer.values():
+            foyer = foyer_lines[0].child.foyer
+            if foyer.email:
+                email_queue(
+                    to=foyer.email,
+                    subject="Réponse de la mairie à vos demandes de réservation",
+                    body=render_to_string(
+                        "reservations/emails/decision.txt",
+                        {"foyer": foyer, "lines": foyer_lines, "accepted": accept},
+                    ),
+                    key=f"booking-decision:{events[0].pk}:{foyer.pk}",
+                )
+    return len(pending)
 
 
 def holds_release(*, now: datetime | None = None) -> int:

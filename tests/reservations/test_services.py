@@ -20,6 +20,8 @@ from reservations.models import (
 )
 from reservations.services import (
     ALREADY_BOOKED,
+    cancel_request,
+    cancel_request_withdraw,
     cart_add,
     cart_clear,
     cart_validate,
@@ -174,3 +176,99 @@ def test_a_prepaid_cart_holds_its_places_for_fifteen_minutes(tenant_a, in_tenant
         assert BookingEvent.objects.filter(booking=held, state=BookingState.CART).count() == 2
         (validated,) = cart_validate(foyer=rival.foyer, now=now + dt.timedelta(minutes=16))
         assert validated.state == BookingState.HELD
+
+
+@pytest.fixture
+def garderie(tenant_a, in_tenant):
+    """« La veille avant 17h00 pour le lendemain », for booking and cancelling."""
+    with in_tenant(tenant_a):
+        service = Service.objects.create(name="PERISCOLAIRE", billing_mode="postfacturation")
+        yield Prestation.objects.create(
+            service=service,
+            name="GARDERIE MATIN",
+            weekdays=[1, 2, 4, 5],
+            capacity=1,
+            booking_rule="days_before",
+            rule_days_before=1,
+            rule_time=dt.time(17),
+        )
+
+
+def test_cancelling_within_the_deadline_frees_the_place(
+    garderie, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    now = paris(2026, 1, 13, 9)
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        foyer = FoyerFactory(email="parent@exemple.test")
+        kid, other = ChildFactory(foyer=foyer), ChildFactory()
+        cart_add(child=kid, prestation=garderie, day=DAY, now=now)
+        (booking,) = cart_validate(foyer=foyer, now=now)
+        assert booking.state == BookingState.VALIDATED
+        cancel_request(booking=booking, now=now)
+        (cancelled,) = cart_validate(foyer=foyer, now=now)
+        assert cancelled.state == BookingState.CANCELLED
+        cart_add(child=other, prestation=garderie, day=DAY, now=now)
+        cart_validate(foyer=other.foyer, now=now)  # the freed place
+    assert [m.subject for m in mail.outbox] == [
+        "Vos demandes de réservation ont été enregistrées"
+    ] * 2  # one per validation of this family; the other family has no e-mail
+
+
+def test_a_cancellation_after_the_deadline_is_refused(garderie, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        kid = ChildFactory()
+        cart_add(child=kid, prestation=garderie, day=DAY, now=paris(2026, 1, 13, 9))
+        (booking,) = cart_validate(foyer=kid.foyer, now=paris(2026, 1, 13, 9))
+        cancel_request(booking=booking, now=paris(2026, 1, 14, 16, 59))
+        with pytest.raises(CartRefused, match="Annulation close depuis le"):
+            cart_validate(foyer=kid.foyer, now=paris(2026, 1, 14, 17, 0))
+        booking.refresh_from_db()
+        assert booking.state == BookingState.CANCEL_REQUESTED
+        cancel_request_withdraw(booking=booking)
+        booking.refresh_from_db()
+        assert booking.state == BookingState.VALIDATED
+
+
+def test_cantine_cannot_be_cancelled_without_a_justified_absence(
+    cantine, child, tenant_a, in_tenant
+):
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        cart_add(child=child, prestation=cantine, day=DAY, now=now)
+        (booking,) = cart_validate(foyer=child.foyer, now=now)
+        with pytest.raises(ReservationsError, match="Annulation non autorisée sans absence"):
+            cancel_request(booking=booking, now=now)
+
+
+def test_staff_approval_tells_the_family(
+    garderie, tenant_a, in_tenant, client_a, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.factories import MembershipFactory
+
+    now = paris(2026, 1, 13, 9)
+    with in_tenant(tenant_a):
+        garderie.requires_approval = True
+        garderie.save()
+        foyer = FoyerFactory(email="attente@exemple.test")
+        kid = ChildFactory(foyer=foyer)
+        cart_add(child=kid, prestation=garderie, day=DAY, now=now)
+        (booking,) = cart_validate(foyer=foyer, now=now)
+        assert booking.state == BookingState.PENDING_APPROVAL
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role="agent").user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            "/admin/reservations/booking/",
+            {"action": "accept", "_selected_action": [booking.pk]},
+            follow=True,
+        )
+    assert "1 demande(s) acceptée(s)" in response.content.decode()
+    with in_tenant(tenant_a):
+        booking.refresh_from_db()
+        assert booking.state == BookingState.VALIDATED
+        assert booking.events.filter(by_staff=True).count() == 1
+    assert mail.outbox[-1].subject == "Réponse de la mairie à vos demandes de réservation"
+    assert "accepté" in mail.outbox[-1].body
