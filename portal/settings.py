@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.email_resend_pending_task",
         "schedule": 600.0,
     },
+    "reservations-holds-release": {
+        "task": "reservations.tasks.holds_release_task",
+        "schedule": 60.0,
+    },
 }
 
 # EMAIL

@@ -9,6 +9,7 @@ from reservations.models import (
     Prestation,
     PrestationDay,
     Service,
+    WaitingListEntry,
 )
 
 
@@ -53,6 +54,12 @@ class PrestationAdmin(admin.ModelAdmin):
         ("Annulation et validation", {"fields": ["cancellation_rule", "requires_approval"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            # More places: the waiting lists get them at once.
+            services.capacity_raised(prestation=obj)
+
 
 @admin.register(Closure, site=tenant_admin_site)
 class ClosureAdmin(admin.ModelAdmin):
@@ -69,6 +76,20 @@ class PrestationDayAdmin(admin.ModelAdmin):
     list_filter = ["prestation"]
     date_hierarchy = "day"
     list_select_related = ["prestation"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.capacity_raised(prestation=obj.prestation, days=[obj.day])
+
+
+@admin.register(WaitingListEntry, site=tenant_admin_site)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ["day", "prestation", "child", "created_at", "promoted_to"]
+    list_filter = ["prestation", ("promoted_to", admin.EmptyFieldListFilter)]
+    search_fields = ["child__last_name", "child__first_name"]
+    date_hierarchy = "day"
+    list_select_related = ["prestation", "child", "promoted_to"]
+    readonly_fields = ["created_at", "promoted_to"]
 
 
 class BookingEventInline(admin.TabularInline):

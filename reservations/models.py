@@ -248,3 +248,39 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} le {self.at:%d/%m/%Y %H:%M}"
+
+
+class WaitingListEntry(models.Model):
+    """A child waiting for a place on a full prestation-day; first come, first served."""
+
+    child = models.ForeignKey(
+        "families.Child", verbose_name="enfant", on_delete=models.CASCADE, related_name="+"
+    )
+    prestation = models.ForeignKey(
+        Prestation, verbose_name="prestation", on_delete=models.CASCADE, related_name="waiting"
+    )
+    day = models.DateField("jour")
+    created_at = models.DateTimeField("inscrit le", auto_now_add=True)
+    promoted_to = models.OneToOneField(
+        Booking,
+        verbose_name="réservation obtenue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "liste d'attente"
+        verbose_name_plural = "listes d'attente"
+        ordering = ["prestation", "day", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "prestation", "day"],
+                condition=models.Q(promoted_to__isnull=True),
+                name="waiting_once_per_child_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} attend {self.prestation} le {self.day:%d/%m/%Y}"

@@ -17,6 +17,7 @@ from portal.services import email_queue
 from reservations import policy
 from reservations.exceptions import CartEmpty, CartRefused, RefusedLine, ReservationsError
 from reservations.models import (
+    ACTIVE_STATES,
     TAKEN_STATES,
     BillingMode,
     Booking,
@@ -24,6 +25,7 @@ from reservations.models import (
     BookingState,
     Prestation,
     PrestationDay,
+    WaitingListEntry,
 )
 
 HOLD_MINUTES = 15
@@ -156,10 +158,10 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
             reason = policy.cancellation_refusal(prestation=line.prestation, day=line.day, now=now)
             if reason:
                 refusals[line.pk] = reason
-        if bookings:
-            keys = sorted({(line.prestation_id, line.day) for line in bookings})
-            capacity = _lock_prestation_days(keys)
-            taken = _places_taken(keys, now)
+        # Cancelled days too: their freed places go to the waiting list under the same locks.
+        keys = sorted({(line.prestation_id, line.day) for line in lines})
+        capacity = _lock_prestation_days(keys)
+        taken = _places_taken(keys, now)
         refused: list[RefusedLine] = []
         for line in lines:
             reason = refusals.get(line.pk)
@@ -189,7 +191,112 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
         Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
         BookingEvent.objects.bulk_create(events)
         _confirmation_email(foyer=foyer, lines=lines, event_id=events[0].pk)
+        freed = sorted({(line.prestation_id, line.day) for line in cancellations})
+        if freed:
+            _waitlist_promote(freed, capacity=capacity, now=now)
     return lines
+
+
+WAITLIST_NOT_FULL = "Il reste des places ce jour-là : réservez-la directement."
+ALREADY_WAITING = "Cet enfant est déjà sur la liste d'attente de ce jour."
+
+
+def waitlist_join(*, child: Child, prestation: Prestation, day: date, now=None):
+    """Put ``child`` on the waiting list of a full prestation-day; return its position."""
+    now = now or timezone.now()
+    refusal = policy.booking_refusal(prestation=prestation, day=day, now=now)
+    if refusal:
+        raise ReservationsError(refusal)
+    with transaction.atomic():
+        key = (prestation.pk, day)
+        capacity = _lock_prestation_days([key])
+        if _places_taken([key], now)[key] < capacity[key]:
+            raise ReservationsError(WAITLIST_NOT_FULL)
+        if (
+            Booking.objects.filter(child=child, prestation=prestation, day=day)
+            .filter(state__in=[s.value for s in ACTIVE_STATES])
+            .exists()
+        ):
+            raise ReservationsError(ALREADY_BOOKED)
+        try:
+            with transaction.atomic():
+                entry = WaitingListEntry.objects.create(child=child, prestation=prestation, day=day)
+        except IntegrityError as error:
+            raise ReservationsError(ALREADY_WAITING) from error
+    return waitlist_position(entry=entry)
+
+
+def waitlist_position(*, entry) -> int:
+    """Return the 1-based rank of ``entry`` among those still waiting for its day."""
+    return WaitingListEntry.objects.filter(
+        prestation_id=entry.prestation_id,
+        day=entry.day,
+        promoted_to__isnull=True,
+        pk__lte=entry.pk,
+    ).count()
+
+
+def _waitlist_promote(keys, *, capacity: dict, now: datetime) -> list[Booking]:
+    """Give freed places to the first children in line, and e-mail their families.
+
+    Caller must hold the capacity rows' locks of ``keys``: the places counted here cannot be
+    taken by anyone else before this transaction commits.
+    """
+    taken = _places_taken(keys, now)
+    promoted = []
+    entries = (
+        WaitingListEntry.objects.select_for_update(of=("self",))
+        .filter(_day_keys_q(keys), promoted_to__isnull=True)
+        .select_related("child__foyer", "prestation")
+        .order_by("prestation_id", "day", "created_at", "pk")
+    )
+    for entry in entries:
+        key = (entry.prestation_id, entry.day)
+        if taken[key] >= capacity[key]:
+            continue
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    child=entry.child,
+                    prestation=entry.prestation,
+                    day=entry.day,
+                    state=BookingState.VALIDATED,
+                )
+        except IntegrityError:  # booked meanwhile by other means: leave the place to the next
+            continue
+        entry.promoted_to = booking
+        entry.save(update_fields=["promoted_to"])
+        event = BookingEvent.objects.create(
+            booking=booking, state=booking.state, note="Place libérée : liste d'attente"
+        )
+        taken[key] += 1
+        promoted.append(booking)
+        foyer = entry.child.foyer
+        if foyer.email:
+            email_queue(
+                to=foyer.email,
+                subject="Une place s'est libérée : votre réservation est validée",
+                body=render_to_string(
+                    "reservations/emails/waitlist_promoted.txt",
+                    {"foyer": foyer, "booking": booking, "collectivite": connection.tenant},
+                ),
+                key=f"waitlist-promoted:{event.pk}",
+            )
+    return promoted
+
+
+def capacity_raised(*, prestation: Prestation, days=None, now=None) -> list[Booking]:
+    """After staff raised a capacity, give the new places to the waiting lists at once."""
+    now = now or timezone.now()
+    waiting = WaitingListEntry.objects.filter(prestation=prestation, promoted_to__isnull=True)
+    if days is not None:
+        waiting = waiting.filter(day__in=days)
+    with transaction.atomic():
+        keys = sorted({(prestation.pk, day) for day in waiting.values_list("day", flat=True)})
+        if not keys:
+            return []
+        capacity = _lock_prestation_days(keys)
+        return _waitlist_promote(keys, capacity=capacity, now=now)
 
 
 def _confirmation_email(*, foyer: Foyer, lines: list[Booking], event_id: int) -> None:

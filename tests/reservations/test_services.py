@@ -272,3 +272,75 @@ def test_staff_approval_tells_the_family(
         assert booking.events.filter(by_staff=True).count() == 1
     assert mail.outbox[-1].subject == "Réponse de la mairie à vos demandes de réservation"
     assert "accepté" in mail.outbox[-1].body
+
+
+def test_waiting_list_gets_a_freed_place_at_once(
+    garderie, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from reservations.services import WAITLIST_NOT_FULL, waitlist_join
+
+    now = paris(2026, 1, 13, 9)
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        holder, first, second = (ChildFactory() for _ in range(3))
+        first.foyer.email = "premier@exemple.test"
+        first.foyer.save()
+        with pytest.raises(ReservationsError, match=WAITLIST_NOT_FULL):
+            waitlist_join(child=first, prestation=garderie, day=DAY, now=now)
+        cart_add(child=holder, prestation=garderie, day=DAY, now=now)
+        (booking,) = cart_validate(foyer=holder.foyer, now=now)
+        assert waitlist_join(child=first, prestation=garderie, day=DAY, now=now) == 1
+        assert waitlist_join(child=second, prestation=garderie, day=DAY, now=now) == 2
+        cancel_request(booking=booking, now=now)
+        cart_validate(foyer=holder.foyer, now=now)
+        promoted = Booking.objects.get(child=first, prestation=garderie, day=DAY)
+        assert promoted.state == BookingState.VALIDATED
+        assert not Booking.objects.filter(child=second).exists()
+    assert mail.outbox[-1].to == ["premier@exemple.test"]
+    assert "Une place s'est libérée" in mail.outbox[-1].subject
+
+
+def test_raising_the_capacity_serves_the_waiting_list(garderie, tenant_a, in_tenant, client_a):
+    from reservations.services import waitlist_join
+    from tests.factories import MembershipFactory
+
+    now = paris(2026, 1, 13, 9)
+    with in_tenant(tenant_a):
+        holder, waiting = ChildFactory(), ChildFactory()
+        cart_add(child=holder, prestation=garderie, day=DAY, now=now)
+        cart_validate(foyer=holder.foyer, now=now)
+        with time_machine.travel(now, tick=False):
+            waitlist_join(child=waiting, prestation=garderie, day=DAY)
+        # The validation created the day's capacity row; staff raise it there.
+        row = PrestationDay.objects.get(prestation=garderie, day=DAY)
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role="agent").user)
+    with time_machine.travel(now, tick=False):
+        response = client_a.post(
+            f"/admin/reservations/prestationday/{row.pk}/change/",
+            {"prestation": garderie.pk, "day": DAY.isoformat(), "capacity": 2},
+        )
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        assert Booking.objects.get(child=waiting).state == BookingState.VALIDATED
+
+
+def test_the_periodic_task_releases_expired_holds_in_every_collectivite(tenant_a, in_tenant):
+    from reservations.tasks import holds_release_task
+
+    now = paris(2026, 1, 12, 9)
+    with in_tenant(tenant_a):
+        regie = Service.objects.create(name="REGIE", billing_mode="prepaiement")
+        repas = Prestation.objects.create(
+            service=regie,
+            name="REPAS",
+            weekdays=[1, 2, 4, 5],
+            capacity=5,
+            booking_rule="days_before",
+            rule_time=dt.time(10),
+        )
+        kid = ChildFactory()
+        cart_add(child=kid, prestation=repas, day=DAY, now=now)
+        cart_validate(foyer=kid.foyer, now=now)
+    with time_machine.travel(now + dt.timedelta(minutes=20)):
+        assert holds_release_task.delay().get() == 1

@@ -1,0 +1,19 @@
+"""Periodic work of the reservations app, run for every collectivité."""
+
+from __future__ import annotations
+
+from django_tenants.utils import tenant_context
+
+from portal.celery import app
+from reservations import services
+from tenants.models import Collectivite
+
+
+@app.task
+def holds_release_task() -> int:
+    """Free, in every collectivité, the places of prépaiement carts left unpaid too long."""
+    released = 0
+    for collectivite in Collectivite.objects.collectivites():
+        with tenant_context(collectivite):
+            released += services.holds_release()
+    return released
