@@ -37,6 +37,7 @@ SERVICES = {
                     "rule_weeks_ahead": 1,
                     "rule_time": time(12),
                     "cancellation_rule": "not_allowed",
+                    "is_meal": True,
                 },
                 {
                     "name": "UNITE DE GARDERIE MATIN",

@@ -93,6 +93,7 @@ class Prestation(models.Model):
     )
     opening_date = models.DateField("réservable à partir du", null=True, blank=True)
     requires_approval = models.BooleanField("demandes validées par la mairie", default=False)
+    is_meal = models.BooleanField("repas (compté dans la commande de la cuisine)", default=False)
     display_order = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
 
     class Meta:

@@ -344,3 +344,31 @@ def test_the_periodic_task_releases_expired_holds_in_every_collectivite(tenant_a
         cart_validate(foyer=kid.foyer, now=now)
     with time_machine.travel(now + dt.timedelta(minutes=20)):
         assert holds_release_task.delay().get() == 1
+
+
+def test_day_sheet_and_meal_counts_for_staff(cantine, tenant_a, in_tenant, client_a):
+    from tests.factories import MembershipFactory
+
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        cantine.is_meal = True
+        cantine.save()
+        veggie = ChildFactory(last_name="VERT", first_name="Léa", classe="CE1", regime="vegetarien")
+        classic = ChildFactory(last_name="BLEU", first_name="Tom", classe="CP")
+        for kid in (veggie, classic):
+            cart_add(child=kid, prestation=cantine, day=DAY, now=now)
+            cart_validate(foyer=kid.foyer, now=now)
+        service_pk = cantine.service_id
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role="comptable").user)
+    sheet = client_a.get(
+        f"/admin/reservations/service/{service_pk}/feuille-du-jour/?jour={DAY.isoformat()}"
+    ).content.decode()
+    assert "2 enfants attendus" in sheet
+    assert sheet.index("CE1") < sheet.index("VERT Léa")
+    csv_export = client_a.get(
+        f"/admin/reservations/service/{service_pk}/repas/?debut={DAY.isoformat()}&format=csv"
+    ).content.decode("utf-8-sig")
+    assert csv_export.splitlines() == [
+        "Jour;Classique;Végétarien;Sans porc;Total",
+        "15/01/2026;1;1;0;2",
+    ]
