@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 
 from django.db import transaction
 from django_tenants.utils import tenant_context
@@ -19,6 +20,7 @@ VEILLE_17H = {
     "cancellation_rule": "same",
 }
 VEILLE_10H = {**VEILLE_17H, "rule_time": time(10)}
+MEAL_2_55 = {"is_meal": True, "unit_price": Decimal("2.55")}
 
 SERVICES = {
     "valdurenque": [

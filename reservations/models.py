@@ -35,6 +35,11 @@ class Service(models.Model):
         return self.name
 
 
+class ForfaitPeriod(models.TextChoices):
+    WEEK = "week", "La semaine"
+    MONTH = "month", "Le mois"
+
+
 class PrestationKind(models.TextChoices):
     UNIT = "unit", "À l'unité"
     HOURLY = "hourly", "À l'heure"
@@ -73,6 +78,13 @@ class Prestation(models.Model):
     start_time = models.TimeField("début", null=True, blank=True)
     end_time = models.TimeField("fin", null=True, blank=True)
     capacity = models.PositiveIntegerField("places par jour")
+    forfait_period = models.CharField(
+        "période du forfait", max_length=5, choices=ForfaitPeriod.choices, blank=True
+    )
+    # What a prépaiement cart shows to pay; tariffs by quotient familial come with billing.
+    unit_price = models.DecimalField(
+        "prix à l'unité", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     booking_rule = models.CharField(
         "délai de réservation", max_length=12, choices=BookingRuleKind.choices
     )
@@ -104,7 +116,11 @@ class Prestation(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(booking_rule="weekly") | models.Q(rule_weekday__isnull=False),
                 name="prestation_weekly_rule_has_weekday",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="forfait") | ~models.Q(forfait_period=""),
+                name="prestation_forfait_has_period",
+            ),
         ]
 
     def __str__(self) -> str:

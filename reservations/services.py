@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import reduce
 from operator import or_
@@ -23,8 +24,10 @@ from reservations.models import (
     Booking,
     BookingEvent,
     BookingState,
+    ForfaitPeriod,
     Prestation,
     PrestationDay,
+    PrestationKind,
     WaitingListEntry,
 )
 
@@ -84,6 +87,72 @@ def cart_remove(*, booking: Booking) -> None:
     if booking.state != BookingState.CART:
         raise ReservationsError("Seules les demandes encore dans le panier peuvent être retirées.")
     booking.delete()
+
+
+@dataclass
+class AgendaResult:
+    """What « Ajouter au panier » did in the Vue Agenda: lines added, days skipped and why."""
+
+    added: list[Booking] = field(default_factory=list)
+    skipped: list[tuple[date, str]] = field(default_factory=list)
+
+
+def agenda_add(
+    *,
+    child: Child,
+    prestation: Prestation,
+    start: date,
+    end: date,
+    weekdays: list[int],
+    week_parity: str | None = None,
+    user=None,
+    now=None,
+) -> AgendaResult:
+    """Vue Agenda: put every open matching day of the period in the cart, say what was not.
+
+    Closed days (holidays, school holidays, closures, days the prestation does not run) and
+    days that cannot be booked any more are skipped with their reason; nothing is half-done
+    for a day: each is added whole or skipped.
+    """
+    now = now or timezone.now()
+    closures = policy.closures_for([prestation], _days(start, end))[prestation.pk]
+    calendar = policy.closure_calendar(prestation, closures)
+    days = calendar.open_days(start, end, weekdays, week_parity)
+    result = AgendaResult(skipped=[(s.day, s.reason) for s in days.skipped])
+    for day in days.added:
+        try:
+            result.added.append(
+                cart_add(child=child, prestation=prestation, day=day, user=user, now=now)
+            )
+        except ReservationsError as error:
+            result.skipped.append((day, error.message))
+    result.skipped.sort()
+    return result
+
+
+def forfait_add(*, child: Child, prestation: Prestation, day: date, user=None, now=None):
+    """One click on a forfait books its whole period (the week or the month of ``day``)."""
+    if prestation.kind != PrestationKind.FORFAIT:
+        raise ReservationsError("Cette prestation n'est pas un forfait.")
+    if prestation.forfait_period == ForfaitPeriod.WEEK:
+        start = day - timedelta(days=day.weekday())
+        end = start + timedelta(days=6)
+    else:
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return agenda_add(
+        child=child,
+        prestation=prestation,
+        start=start,
+        end=end,
+        weekdays=prestation.weekdays,
+        user=user,
+        now=now,
+    )
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def cart_clear(*, foyer: Foyer) -> int:

@@ -372,3 +372,74 @@ def test_day_sheet_and_meal_counts_for_staff(cantine, tenant_a, in_tenant, clien
         "Jour;Classique;Végétarien;Sans porc;Total",
         "15/01/2026;1;1;0;2",
     ]
+
+
+def test_vue_agenda_adds_every_open_day_and_says_what_it_skipped(
+    cantine, child, tenant_a, in_tenant
+):
+    from reservations.services import agenda_add
+
+    with in_tenant(tenant_a):
+        Closure.objects.create(service=cantine.service, day=dt.date(2026, 3, 19), reason="Sortie")
+        # Mondays and Thursdays of March 2026, zone C: winter holidays until 08/03.
+        result = agenda_add(
+            child=child,
+            prestation=cantine,
+            start=dt.date(2026, 3, 1),
+            end=dt.date(2026, 3, 31),
+            weekdays=[1, 4],
+            now=paris(2026, 2, 2, 9),
+        )
+    added = [b.day.day for b in result.added]
+    skipped = {day.day: reason for day, reason in result.skipped}
+    assert added == [9, 12, 16, 23, 26, 30]
+    assert skipped == {2: "Vacances scolaires", 5: "Vacances scolaires", 19: "Fermeture : Sortie"}
+
+
+def test_vue_agenda_even_weeks_only(cantine, child, tenant_a, in_tenant):
+    from reservations.services import agenda_add
+
+    with in_tenant(tenant_a):
+        result = agenda_add(
+            child=child,
+            prestation=cantine,
+            start=dt.date(2026, 3, 9),
+            end=dt.date(2026, 3, 31),
+            weekdays=[1],
+            week_parity="even",
+            now=paris(2026, 2, 2, 9),
+        )
+    # ISO weeks 12 (16/03) and 14 (30/03) are even.
+    assert [b.day for b in result.added] == [dt.date(2026, 3, 16), dt.date(2026, 3, 30)]
+
+
+def test_a_forfait_is_booked_for_its_whole_week_in_one_click(tenant_a, in_tenant):
+    from reservations.services import forfait_add
+
+    with in_tenant(tenant_a):
+        service = Service.objects.create(name="PERI", billing_mode="postfacturation")
+        forfait = Prestation.objects.create(
+            service=service,
+            name="GARDERIE AU FORFAIT SOIR",
+            kind="forfait",
+            forfait_period="week",
+            weekdays=[1, 2, 4, 5],
+            capacity=30,
+            booking_rule="days_before",
+            rule_time=dt.time(17),
+        )
+        kid = ChildFactory()
+        result = forfait_add(
+            child=kid, prestation=forfait, day=dt.date(2026, 1, 14), now=paris(2026, 1, 5, 9)
+        )
+    assert [b.day.day for b in result.added] == [12, 13, 15, 16]
+
+
+def test_the_prepaid_total_is_rounded_once():
+    from decimal import Decimal
+
+    from reservations.pricing import cart_total
+
+    assert cart_total([Decimal("2.55")] * 3) == Decimal("7.65")
+    assert cart_total([Decimal("2.55")] * 6) == Decimal("15.30")
+    assert cart_total([Decimal("0.333")] * 3 + [None]) == Decimal("1.00")
