@@ -1,9 +1,298 @@
-from django.shortcuts import render
+"""« Mes réservations »: the Vue Période grid, a click on a cell, « Valider » and « Vider ».
 
+Every page works without JavaScript (each cell is a button in a POST form, answered by a
+redirect to the grid); with htmx a click swaps the cell in place, the cart panel out of
+band, and says what happened in a live region.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import number_format
+from django.views.decorators.http import require_GET, require_POST
+
+from families.selectors import child_of_foyer
 from portal.decorators import family_required
+from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
+from reservations.forms import CellForm, GridQueryForm
+from reservations.models import BookingState, PrestationKind
+from reservations.pricing import cart_total
+from reservations.selectors import (
+    LEGEND,
+    CellState,
+    foyer_with_children,
+    period_cells,
+    period_grid,
+    service_options,
+)
+from reservations.services import (
+    HOLD_MINUTES,
+    cart_add,
+    cart_clear,
+    cart_remove,
+    cart_validate,
+    forfait_add,
+)
+
+WEEKS_SHOWN = 4
+
+NO_FOYER_HERE = "Aucun foyer n'est rattaché à votre compte dans cette collectivité."
+NOT_YOUR_CHILD = "Cet enfant ne fait pas partie de votre foyer."
+NOT_AN_ID = "Cet enfant ou ce service n'existe pas."
+UNKNOWN_SERVICE = "Ce service n'existe pas ou n'a aucune prestation."
+UNKNOWN_PRESTATION = "Cette prestation n'existe pas."
+BAD_CELL = "Demande incomplète : enfant, prestation et jour sont attendus."
+ADDED = "{name} le {day:%d/%m/%Y} : ajouté à votre panier."
+ADDED_FORFAIT = "{name} : {count} à votre panier, du {first:%d/%m/%Y} au {last:%d/%m/%Y}."
+NOTHING_ADDED = "Aucun jour de ce forfait ne peut être réservé."
+REMOVED = "{name} le {day:%d/%m/%Y} : retiré de votre panier."
+VALIDATED = "Vos demandes ont été validées."
+REFUSED = "Votre panier n'a pas été validé : aucune demande n'a été enregistrée."
+HELD = "{count} — vos places sont retenues {minutes} minutes."
+TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} minutes."
+PENDING = "{count} la validation de la mairie."
+CLEARED = "Votre panier a été vidé."
+ALERT_CLASSES = {messages.SUCCESS: "success", messages.WARNING: "warning", messages.ERROR: "danger"}
 
 
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def euros(amount: Decimal) -> str:
+    """« 7,65 », « 1 234,50 »: French separators, two decimals."""
+    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def foyer_required(view):
+    """Admit a family of this collectivité and pass its foyer with its children; 404 if none.
+
+    As ``families.views.account.foyer_required``, but the foyer comes with its children only
+    (two queries, not four), as on the grid, whose query budget has no room for responsables
+    and quotients it never shows.
+    """
+
+    @family_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        foyer = foyer_with_children(user=request.user)
+        if foyer is None:
+            raise Http404(NO_FOYER_HERE)
+        return view(request, *args, foyer=foyer, **kwargs)
+
+    return wrapped
+
+
+def _grid_url(
+    *, child_id: int | None, service_id: int | None, start: date | None, anchor: str = ""
+) -> str:
+    params = {
+        key: value
+        for key, value in (
+            ("enfant", child_id),
+            ("service", service_id),
+            ("debut", start.isoformat() if start else None),
+        )
+        if value is not None
+    }
+    url = reverse("reservations:index")
+    if params:
+        url += "?" + urlencode(params)
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _own_child(foyer, child_id: int):
+    child = child_of_foyer(foyer=foyer, child_id=child_id)
+    if child is None:
+        raise Http404(NOT_YOUR_CHILD)
+    return child
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_GET
 @family_required
 def index(request):
-    """« Mes réservations »: what the family has with the collectivité in this part."""
-    return render(request, "reservations/index.html")
+    """The Vue Période of one child for one service, WEEKS_SHOWN weeks, and the cart.
+
+    The menu leads here: an account of this collectivité without a foyer (staff, or a family
+    the mairie has not linked yet) is told so rather than shown an error page.
+    """
+    foyer = foyer_with_children(user=request.user)
+    if foyer is None:
+        return render(request, "reservations/index.html", {"grid": None, "no_foyer": NO_FOYER_HERE})
+    query = GridQueryForm(request.GET)
+    if query.ids_are_invalid():
+        raise Http404(NOT_AN_ID)
+    children = list(foyer.children.all())
+    services = service_options()
+    if not children or not services:
+        return render(
+            request, "reservations/index.html", {"grid": None, "has_children": bool(children)}
+        )
+    child_id, service_id = query.value("enfant"), query.value("service")
+    child = _own_child(foyer, child_id) if child_id else children[0]
+    service = next((s for s in services if s.pk == service_id), None) if service_id else services[0]
+    if service is None:
+        raise Http404(UNKNOWN_SERVICE)
+    now = timezone.now()
+    grid = period_grid(
+        foyer=foyer,
+        child=child,
+        service=service,
+        start=query.value("debut") or timezone.localdate(now),
+        weeks=WEEKS_SHOWN,
+        now=now,
+        services=services,
+    )
+    return render(request, "reservations/index.html", {"grid": grid, "legend": LEGEND})
+
+
+@require_POST
+@foyer_required
+def toggle(request, foyer):
+    """A click on a cell: a bookable day goes into the cart, a day in the cart comes out.
+
+    Any other cell stays as it is and says why. With htmx the answer is the cell, the cart
+    panel (out of band) and the message (live region); without, a redirect to the grid.
+    """
+    form = CellForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(BAD_CELL)
+    data = form.cleaned_data
+    child = _own_child(foyer, data["child"])
+    found = next(
+        (p for s in service_options() for p in s.prestations if p.pk == data["prestation"]), None
+    )
+    if found is None:
+        raise Http404(UNKNOWN_PRESTATION)
+    prestation, day, now = found, data["day"], timezone.now()
+    before = period_cells(foyer=foyer, child=child, prestation=prestation, days=[day], now=now)
+    cell = before.cells[day]
+    level, days = messages.SUCCESS, [day]
+    try:
+        if cell.state == CellState.BOOKABLE and prestation.kind == PrestationKind.FORFAIT:
+            # One click books the forfait's whole week or month (seed 004).
+            result = forfait_add(
+                child=child, prestation=prestation, day=day, user=request.user, now=now
+            )
+            added = sorted(booking.day for booking in result.added)
+            days += added
+            if added:
+                count = _plural(len(added), "jour ajouté", "jours ajoutés")
+                text = ADDED_FORFAIT.format(
+                    name=prestation.name, count=count, first=added[0], last=added[-1]
+                )
+            else:
+                skipped = dict(result.skipped)
+                level, text = messages.WARNING, skipped.get(day, NOTHING_ADDED)
+        elif cell.state == CellState.BOOKABLE:
+            cart_add(child=child, prestation=prestation, day=day, user=request.user, now=now)
+            text = ADDED.format(name=prestation.name, day=day)
+        elif cell.state == CellState.IN_CART:
+            cart_remove(booking=cell.booking)
+            text = REMOVED.format(name=prestation.name, day=day)
+        else:
+            level, text = messages.WARNING, cell.reason or cell.style.hint
+    except ReservationsError as error:
+        level, text = messages.ERROR, error.message
+
+    start = data.get("debut")
+    if not _is_htmx(request):
+        messages.add_message(request, level, text)
+        response = redirect(
+            _grid_url(
+                child_id=child.pk,
+                service_id=prestation.service_id,
+                start=start,
+                anchor=cell.dom_id,
+            )
+        )
+    else:
+        view = period_cells(foyer=foyer, child=child, prestation=prestation, days=days, now=now)
+        # Other days a forfait added: swapped too, when the grid shows them.
+        first = start or day
+        last = first + timedelta(weeks=WEEKS_SHOWN)
+        response = render(
+            request,
+            "reservations/partials/toggle.html",
+            {
+                "cell": view.cells[day],
+                "others": [c for d, c in view.cells.items() if d != day and first <= d < last],
+                "cart": view.cart,
+                "child_id": child.pk,
+                "service_id": prestation.service_id,
+                "start": start,
+                "message": text,
+                "message_level": ALERT_CLASSES[level],
+            },
+        )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _back_to_grid(request, foyer):
+    """Return the grid the form was posted from (its child must be the foyer's)."""
+    query = GridQueryForm(request.POST)
+    if query.ids_are_invalid():
+        raise Http404(NOT_AN_ID)
+    child_id = query.value("enfant")
+    if child_id:
+        _own_child(foyer, child_id)
+    return redirect(
+        _grid_url(child_id=child_id, service_id=query.value("service"), start=query.value("debut"))
+    )
+
+
+@require_POST
+@foyer_required
+def validate(request, foyer):
+    """« Valider »: the whole cart or nothing; a refusal lists every line that failed, why."""
+    back = _back_to_grid(request, foyer)
+    try:
+        lines = cart_validate(foyer=foyer, user=request.user)
+    except CartRefused as refusal:
+        messages.error(request, REFUSED)
+        for line in refusal.lines:
+            messages.error(request, f"{line.label} — {line.reason}")
+        return back
+    except ReservationsError as error:  # an empty cart
+        messages.info(request, error.message)
+        return back
+    messages.success(request, VALIDATED)
+    held = [line for line in lines if line.state == BookingState.HELD]
+    total = cart_total(line.prestation.unit_price for line in held)
+    if total:
+        messages.info(request, TO_PAY.format(amount=euros(total), minutes=HOLD_MINUTES))
+    elif held:
+        count = _plural(
+            len(held), "réservation en attente de paiement", "réservations en attente de paiement"
+        )
+        messages.info(request, HELD.format(count=count, minutes=HOLD_MINUTES))
+    pending = sum(1 for line in lines if line.state == BookingState.PENDING_APPROVAL)
+    if pending:
+        count = _plural(pending, "demande attend", "demandes attendent")
+        messages.info(request, PENDING.format(count=count))
+    return back
+
+
+@require_POST
+@foyer_required
+def clear(request, foyer):
+    """« Vider »: every line of the foyer's cart goes."""
+    back = _back_to_grid(request, foyer)
+    removed = cart_clear(foyer=foyer)
+    messages.info(request, CLEARED if removed else CartEmpty.message)
+    return back

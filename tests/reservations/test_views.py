@@ -1,0 +1,505 @@
+"""« Mes réservations »: the Vue Période page, a click on a cell, « Valider » and « Vider ».
+
+The clock stands still on Thursday 16/01/2025 10:00 in Paris (see test_selectors): the grid
+opens on Monday 13/01, whose first two days are gone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from html import escape, unescape
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+
+from families.models import Child, Foyer
+from portal.decorators import NOT_A_FAMILY_HERE
+from reservations import views
+from reservations.exceptions import FULL, CartEmpty, ReservationsError
+from reservations.models import BillingMode, Booking, BookingState, Prestation, PrestationKind
+from reservations.rules import BOOKING_PAST_DAY
+from reservations.selectors import ALREADY_VALIDATED, LEGEND, CellState
+from reservations.services import ALREADY_BOOKED, HOLD_MINUTES
+from tenants.services import adhesion_add
+from tests.factories import ChildFactory, UserFactory
+from tests.reservations.test_selectors import (
+    MONDAY,
+    NOW,
+    Site,
+    book,
+    day,
+    make_foyer,
+    make_site,
+    others_book,
+)
+
+pytestmark = pytest.mark.django_db
+
+INDEX = reverse("reservations:index")
+TOGGLE = reverse("reservations:toggle")
+VALIDATE = reverse("reservations:validate")
+CLEAR = reverse("reservations:clear")
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@dataclass
+class Family:
+    user: object
+    foyer: Foyer
+    children: list[Child]
+
+
+def make_family(collectivite, in_tenant, *, children=1, name="MARTIN", user=None) -> Family:
+    """Create an account that joined ``collectivite`` with a foyer and its children."""
+    user = user or UserFactory()
+    adhesion_add(user=user, collectivite=collectivite)
+    with in_tenant(collectivite):
+        foyer = make_foyer(children=children, name=name, user=user)
+        kids = list(foyer.children.order_by("birth_date"))
+    return Family(user=user, foyer=foyer, children=kids)
+
+
+@pytest.fixture
+def site(tenant_a, in_tenant) -> Site:
+    with in_tenant(tenant_a):
+        return make_site()
+
+
+@pytest.fixture
+def family(tenant_a, in_tenant, client_a) -> Family:
+    """A family of alpha with one child, logged in on alpha's client."""
+    result = make_family(tenant_a, in_tenant)
+    client_a.force_login(result.user)
+    return result
+
+
+def cell_html(body: str, prestation: Prestation, on: date) -> str:
+    match = re.search(
+        rf'<div id="cellule-{prestation.pk}-{on:%Y%m%d}"[^>]*>.*?</div>', body, re.DOTALL
+    )
+    assert match, f"no cell for {prestation} on {on}"
+    return match.group(0)
+
+
+def cell_state(body: str, prestation: Prestation, on: date) -> str:
+    return re.search(r'data-state="(\w+)"', cell_html(body, prestation, on)).group(1)
+
+
+def click(client, child, prestation, on, *, htmx=True, start=MONDAY):
+    data = {
+        "child": child.pk,
+        "prestation": prestation.pk,
+        "day": on.isoformat(),
+        "debut": start.isoformat(),
+    }
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(TOGGLE, data, **extra)
+
+
+def page(client, **params) -> str:
+    response = client.get(INDEX, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def bookings(in_tenant, tenant, **filters) -> list[tuple[date, str]]:
+    with in_tenant(tenant):
+        return sorted(Booking.objects.filter(**filters).values_list("day", "state"))
+
+
+# The page
+
+
+def test_the_grid_shows_each_kind_of_cell(family, site, client_a, tenant_a, in_tenant):
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        book(child, site.cantine, day("23/01"), BookingState.CART)
+        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        others_book(site.cantine, day("31/01"), 2)
+    body = page(client_a)
+    cantine = site.cantine
+    assert cell_state(body, cantine, day("15/01")) == CellState.CLOSED
+    assert "..." in cell_html(body, cantine, day("15/01"))
+    assert "<button" not in cell_html(body, cantine, day("15/01"))
+    assert cell_state(body, cantine, day("14/01")) == CellState.LOCKED
+    assert escape(BOOKING_PAST_DAY.format(day="14/01/2025")) in cell_html(
+        body, cantine, day("14/01")
+    )
+    bookable = cell_html(body, cantine, day("21/01"))
+    assert cell_state(body, cantine, day("21/01")) == CellState.BOOKABLE
+    assert 'aria-label="CANTINE, mardi 21/01 : réservable, 2 places restantes"' in unescape(
+        bookable
+    )
+    assert "aria-disabled" not in bookable
+    assert cell_state(body, cantine, day("23/01")) == CellState.IN_CART
+    validated = cell_html(body, cantine, day("24/01"))
+    assert cell_state(body, cantine, day("24/01")) == CellState.VALIDATED
+    assert "demande validée" in validated
+    assert 'aria-disabled="true"' in validated
+    assert cell_state(body, cantine, day("31/01")) == CellState.FULL
+    assert cell_state(body, site.garderie, day("31/01")) == CellState.BOOKABLE
+    # The cart panel, the legend, htmx loaded by this page only.
+    assert "Vos demandes sont en cours" in body
+    assert "1 CANTINE" in body
+    for style in LEGEND:
+        assert escape(style.label.capitalize()) in body
+    assert "vendor/htmx/htmx.min.js" in body
+
+
+def test_the_page_names_the_weeks_the_child_and_the_service(
+    family, site, client_a, tenant_a, in_tenant
+):
+    with in_tenant(tenant_a):
+        make_site(name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, order=1)
+        second = ChildFactory(
+            foyer=family.foyer, first_name="Léa", classe="", birth_date=date(2019, 3, 2)
+        )
+    body = page(client_a)
+    assert "Semaine 3 du 13/01/2025 au 17/01/2025" in body
+    assert "Semaine 6 du 03/02/2025 au 07/02/2025" in body
+    assert "Semaine 7" not in body
+    assert "Enfant0 MARTIN" in body and "01/09/2017 - CE1" in body
+    assert "Léa MARTIN" in body and "02/03/2019 - Sans classe" in body
+    assert "BRENS - postfacturation" in body and "REGIE CANTINE - prépaiement" in body
+    assert "Votre panier est vide" in body
+    assert 'aria-current="page"' in body
+    # The default is the first child and service; « debut » snaps to its Monday.
+    body = page(client_a, enfant=second.pk, service=site.service.pk, debut="2025-02-12")
+    assert "Semaine 7 du 10/02/2025 au 14/02/2025" in body
+    assert f'name="child" value="{second.pk}"' in body
+    assert f"enfant={second.pk}&amp;service={site.service.pk}&amp;debut=2025-01-13" in body
+    assert f"enfant={second.pk}&amp;service={site.service.pk}&amp;debut=2025-03-10" in body
+    assert "Précédent" in body and "Aujourd'hui" in body and "Suivant" in body
+    # A date that is not one is ignored: the grid opens on this week.
+    assert "Semaine 3 du 13/01/2025" in page(client_a, debut="13/01/2025")
+
+
+def test_a_family_without_children_or_services_is_told_so(tenant_a, in_tenant, client_a, family):
+    assert "Aucune prestation" in page(client_a)
+    childless = make_family(tenant_a, in_tenant, children=0, name="SEUL")
+    client_a.force_login(childless.user)
+    assert "Aucun enfant" in page(client_a)
+
+
+# A click on a cell
+
+
+def test_a_click_puts_a_bookable_day_in_the_cart_and_a_second_takes_it_out(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    response = click(client_a, child, site.cantine, day("21/01"))
+    assert response.status_code == 200
+    assert response["Vary"].count("HX-Request") == 1
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div id="cellule-{site.cantine.pk}-20250121"')
+    assert cell_state(html, site.cantine, day("21/01")) == CellState.IN_CART
+    assert f'id="bouton-{site.cantine.pk}-20250121"' in html  # htmx keeps the focus on it
+    assert '<section id="panier"' in html and 'hx-swap-oob="true"' in html
+    assert "1 CANTINE" in html
+    assert 'id="annonce-grille" hx-swap-oob="innerHTML"' in html
+    assert escape(views.ADDED.format(name="CANTINE", day=day("21/01"))) in html
+    assert "<html" not in html
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), BookingState.CART)]
+
+    html = click(client_a, child, site.cantine, day("21/01")).content.decode()
+    assert cell_state(html, site.cantine, day("21/01")) == CellState.BOOKABLE
+    assert "Votre panier est vide" in html
+    assert escape(views.REMOVED.format(name="CANTINE", day=day("21/01"))) in html
+    assert bookings(in_tenant, tenant_a, child=child) == []
+
+
+def test_without_htmx_a_click_redirects_to_the_grid_with_a_message(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    response = click(client_a, child, site.cantine, day("21/01"), htmx=False, start=day("20/01"))
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{INDEX}?enfant={child.pk}&service={site.service.pk}&debut=2025-01-20"
+        f"#cellule-{site.cantine.pk}-20250121"
+    )
+    body = client_a.get(response["Location"]).content.decode()
+    assert escape(views.ADDED.format(name="CANTINE", day=day("21/01"))) in body
+    assert cell_state(body, site.cantine, day("21/01")) == CellState.IN_CART
+    # Every cell is a button in a form that works without JavaScript.
+    form = re.search(r"<form[^>]*>", cell_html(body, site.cantine, day("21/01"))).group(0)
+    assert 'method="post"' in form and f'action="{TOGGLE}"' in form
+    assert "csrfmiddlewaretoken" in cell_html(body, site.cantine, day("21/01"))
+
+
+def test_a_click_on_a_cell_that_cannot_change_says_why(family, site, client_a, tenant_a, in_tenant):
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        others_book(site.cantine, day("31/01"), 2)
+    cases = [
+        ("14/01", CellState.LOCKED, BOOKING_PAST_DAY.format(day="14/01/2025")),
+        ("24/01", CellState.VALIDATED, ALREADY_VALIDATED),
+        ("31/01", CellState.FULL, FULL),
+    ]
+    for text, state, reason in cases:
+        html = click(client_a, child, site.cantine, day(text)).content.decode()
+        assert cell_state(html, site.cantine, day(text)) == state
+        assert f'<p class="alert alert-warning py-2 mb-2">{escape(reason)}</p>' in html
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), BookingState.VALIDATED)]
+
+
+def test_a_refusal_of_the_service_leaves_the_cell_as_it_was(
+    family, site, client_a, tenant_a, in_tenant, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ReservationsError(ALREADY_BOOKED)
+
+    monkeypatch.setattr(views, "cart_add", refuse)
+    html = click(client_a, family.children[0], site.cantine, day("21/01")).content.decode()
+    assert cell_state(html, site.cantine, day("21/01")) == CellState.BOOKABLE
+    assert "alert-danger" in html and escape(ALREADY_BOOKED) in html
+    response = click(client_a, family.children[0], site.cantine, day("21/01"), htmx=False)
+    body = client_a.get(response["Location"]).content.decode()
+    assert escape(ALREADY_BOOKED) in body
+
+
+def test_a_click_on_a_forfait_books_its_whole_week(family, client_a, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        forfait = make_site().garderie
+        forfait.kind, forfait.forfait_period = PrestationKind.FORFAIT, "week"
+        forfait.save()
+    html = click(client_a, family.children[0], forfait, day("22/01")).content.decode()
+    assert cell_state(html, forfait, day("22/01")) == CellState.IN_CART
+    for text in ("20/01", "21/01", "23/01", "24/01"):  # swapped out of band
+        assert f'id="cellule-{forfait.pk}-2025{text[3:]}{text[:2]}"' in html
+        assert cell_state(html, forfait, day(text)) == CellState.IN_CART
+    assert "5 UNITE DE GARDERIE MATIN" in html
+    assert "5 jours ajoutés à votre panier, du 20/01/2025 au 24/01/2025" in html
+
+
+# « Valider » and « Vider »
+
+
+def test_validating_turns_the_cart_into_demandes_validees(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    for text in ("21/01", "23/01"):
+        click(client_a, child, site.cantine, day(text))
+    back = {"enfant": child.pk, "service": site.service.pk, "debut": "2025-01-20"}
+    response = client_a.post(VALIDATE, back)
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{INDEX}?enfant={child.pk}&service={site.service.pk}&debut=2025-01-20"
+    )
+    body = client_a.get(response["Location"]).content.decode()
+    assert views.VALIDATED in body
+    for text in ("21/01", "23/01"):
+        assert cell_state(body, site.cantine, day(text)) == CellState.VALIDATED
+        assert "demande validée" in cell_html(body, site.cantine, day(text))
+    assert "Votre panier est vide" in body
+    assert bookings(in_tenant, tenant_a, child=child) == [
+        (day("21/01"), BookingState.VALIDATED),
+        (day("23/01"), BookingState.VALIDATED),
+    ]
+
+
+def test_a_prepaiement_cart_shows_its_total_and_how_long_places_are_held(
+    family, client_a, tenant_a, in_tenant
+):
+    with in_tenant(tenant_a):
+        regie = make_site(
+            name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, price=Decimal("2.55")
+        )
+    child = family.children[0]
+    for text in ("20/01", "21/01"):
+        click(client_a, child, regie.cantine, day(text))
+    html = click(client_a, child, regie.cantine, day("23/01")).content.decode()
+    assert "3 CANTINE" in html and "Total à payer : 7,65 €" in html
+    body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
+    assert views.TO_PAY.format(amount="7,65", minutes=HOLD_MINUTES) in unescape(body)
+    assert "Total à payer : 7,65 € — vos places sont retenues 15 minutes." in unescape(body)
+    assert cell_state(body, regie.cantine, day("21/01")) == CellState.HELD
+    assert "3 réservations en attente de paiement" in body
+
+
+def test_a_day_full_at_validation_is_refused_with_its_reason_and_the_cart_is_kept(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    click(client_a, child, site.cantine, day("21/01"))
+    click(client_a, child, site.cantine, day("31/01"))
+    with in_tenant(tenant_a):  # meanwhile, two other families take the last places
+        others_book(site.cantine, day("31/01"), 2)
+    body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
+    assert escape(views.REFUSED) in body
+    assert escape(f"{child.first_name} : CANTINE le 31/01/2025 — {FULL}") in body
+    assert views.VALIDATED not in body
+    assert bookings(in_tenant, tenant_a, child=child) == [
+        (day("21/01"), BookingState.CART),
+        (day("31/01"), BookingState.CART),
+    ]
+    assert "2 CANTINE" in body
+
+
+def test_validating_or_clearing_an_empty_cart_says_it_is_empty(family, site, client_a):
+    for url in (VALIDATE, CLEAR):
+        body = client_a.get(client_a.post(url)["Location"]).content.decode()
+        assert escape(CartEmpty.message) in body
+
+
+def test_clearing_removes_every_line_of_the_cart(family, site, client_a, tenant_a, in_tenant):
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+    click(client_a, child, site.cantine, day("21/01"))
+    click(client_a, child, site.garderie, day("22/01"))
+    response = client_a.post(CLEAR, {"enfant": child.pk})
+    assert response["Location"] == f"{INDEX}?enfant={child.pk}"
+    body = client_a.get(response["Location"]).content.decode()
+    assert views.CLEARED in body and "Votre panier est vide" in body
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), BookingState.VALIDATED)]
+
+
+# Who may do what
+
+
+def test_another_familys_child_is_not_found(family, site, client_a, tenant_a, in_tenant):
+    other = make_family(tenant_a, in_tenant, name="VOISIN")
+    theirs = other.children[0]
+    with in_tenant(tenant_a):
+        book(theirs, site.cantine, day("21/01"), BookingState.CART)
+    assert client_a.get(INDEX, {"enfant": theirs.pk}).status_code == 404
+    assert client_a.get(INDEX, {"enfant": "abc"}).status_code == 404
+    assert click(client_a, theirs, site.cantine, day("23/01")).status_code == 404
+    assert click(client_a, theirs, site.cantine, day("21/01")).status_code == 404
+    for url in (VALIDATE, CLEAR):
+        assert client_a.post(url, {"enfant": theirs.pk}).status_code == 404
+    # Their cart is untouched: nothing added, removed or validated.
+    assert bookings(in_tenant, tenant_a, child=theirs) == [(day("21/01"), BookingState.CART)]
+
+
+def test_unknown_service_or_prestation_is_not_found(family, site, client_a):
+    child = family.children[0]
+    assert client_a.get(INDEX, {"service": site.service.pk + 1000}).status_code == 404
+    missing = Prestation(pk=site.cantine.pk + 1000)
+    assert click(client_a, child, missing, day("21/01")).status_code == 404
+    assert client_a.post(TOGGLE, {"child": child.pk}).status_code == 400
+    assert client_a.get(TOGGLE).status_code == 405
+    assert client_a.get(VALIDATE).status_code == 405
+
+
+def test_a_family_of_another_collectivite_is_refused(family, site, client_b, tenant_a, in_tenant):
+    client_b.force_login(family.user)
+    child = family.children[0]
+    for response in (
+        client_b.get(INDEX),
+        click(client_b, child, site.cantine, day("21/01")),
+        client_b.post(VALIDATE, {"enfant": child.pk}),
+        client_b.post(CLEAR),
+    ):
+        assert response.status_code == 403
+        assert escape(NOT_A_FAMILY_HERE) in response.content.decode()
+    assert bookings(in_tenant, tenant_a, child=child) == []
+
+
+def test_the_pages_need_a_login_and_a_foyer(client_a, tenant_a, site):
+    for response in (client_a.get(INDEX), client_a.post(VALIDATE)):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/connexion/?next=")
+    joined_without_foyer = UserFactory()
+    adhesion_add(user=joined_without_foyer, collectivite=tenant_a)
+    client_a.force_login(joined_without_foyer)
+    # The menu's page says so; what would change a cart is not found.
+    assert escape(views.NO_FOYER_HERE) in page(client_a)
+    child = ChildFactory.build(pk=1)
+    assert click(client_a, child, site.cantine, day("21/01")).status_code == 404
+    for url in (VALIDATE, CLEAR):
+        assert client_a.post(url).status_code == 404
+
+
+# Query count
+
+
+def test_the_page_runs_the_same_queries_for_1_or_8_weeks_and_1_or_4_children(
+    tenant_a, in_tenant, client_a, site, monkeypatch, django_assert_max_num_queries
+):
+    counts = []
+    for size in (1, 4):
+        member = make_family(tenant_a, in_tenant, children=size, name=f"TAILLE {size}")
+        with in_tenant(tenant_a):
+            for child in member.children:
+                for week in range(8):
+                    on = day("20/01") + timedelta(weeks=week)
+                    book(child, site.cantine, on, BookingState.CART)
+                    book(child, site.garderie, on, BookingState.VALIDATED)
+        client_a.force_login(member.user)
+        client_a.get(INDEX)  # the host lookup is cached from here on
+        for weeks in (1, 8):
+            monkeypatch.setattr(views, "WEEKS_SHOWN", weeks)
+            # search_path, session, account, adhesion (family_required); the foyer and its
+            # children; the services with their prestations; the child's bookings in the
+            # window with the foyer's cart; places taken and capacity overrides (one UNION
+            # ALL); the closures. One query each, whatever the weeks and the children.
+            with django_assert_max_num_queries(10) as captured:
+                body = page(client_a)
+            assert body.count("<caption") == weeks
+            assert body.count("<li>8 CANTINE</li>") == size
+            counts.append(len(captured.captured_queries))
+    assert len(set(counts)) == 1, counts
+
+
+# What the lead looks at in a browser, without Playwright
+
+
+def test_the_grid_is_usable_with_a_keyboard_and_a_screen_reader(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        book(child, site.cantine, day("23/01"), BookingState.CART)
+        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        book(child, site.garderie, day("28/01"), BookingState.PENDING_APPROVAL)
+        book(child, site.garderie, day("29/01"), BookingState.CANCEL_REQUESTED)
+        book(child, site.garderie, day("30/01"), BookingState.HELD, held_until=NOW)
+        others_book(site.cantine, day("31/01"), 2)
+    body = page(client_a)
+    # 4 weeks × 5 days × 2 prestations: one cell each, a button unless closed.
+    cells = re.findall(r'<div id="cellule-[^"]*" class="ef-cell ef-(\w+)"', body)
+    assert len(cells) == 40
+    buttons = re.findall(r"<button type=\"submit\" id=\"bouton-[^>]*>", body)
+    assert len(buttons) == sum(1 for state in cells if state != CellState.CLOSED)
+    ids = [re.search(r'id="([^"]+)"', b).group(1) for b in buttons]
+    assert len(set(ids)) == len(ids)
+    for button in buttons:
+        label = re.search(r'aria-label="([^"]+)"', button).group(1)
+        assert re.match(r"^(CANTINE|UNITE DE GARDERIE MATIN), \w+ \d\d/\d\d : ", unescape(label))
+    assert body.count('class="visually-hidden">CANTINE, mercredi') == 4  # closed cells speak
+    assert body.count("<caption") == 4
+    assert body.count('<th scope="row"') == 8
+    assert body.count('<th scope="col"') == 24
+    assert 'role="status" aria-live="polite"' in body
+    states = set(cells)
+    assert states == {str(s) for s in CellState}
+    snapshot = os.environ.get("RESERVATIONS_GRID_SNAPSHOT")
+    if snapshot:
+        # A page to open in a browser: the app's CSS inlined, scripts left out.
+        css = "".join(
+            (Path(settings.BASE_DIR) / "static" / path).read_text()
+            for path in ("vendor/bootstrap/bootstrap.min.css", "css/portal.css")
+        )
+        html = re.sub(r'<link rel="stylesheet"[^>]*>', "", body, count=2)
+        html = re.sub(r"<script[^>]*></script>", "", html)
+        Path(snapshot).write_text(html.replace("</head>", f"<style>{css}</style></head>"))
+        # And what htmx receives for a click on a bookable cell, to swap into that page.
+        click_answer = click(client_a, child, site.cantine, day("21/01")).content.decode()
+        Path(snapshot).with_suffix(".click.html").write_text(click_answer)
