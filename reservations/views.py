@@ -37,11 +37,14 @@ from reservations.selectors import (
 )
 from reservations.services import (
     HOLD_MINUTES,
+    cancel_request,
+    cancel_request_withdraw,
     cart_add,
     cart_clear,
     cart_remove,
     cart_validate,
     forfait_add,
+    waitlist_join,
 )
 
 WEEKS_SHOWN = 4
@@ -62,6 +65,15 @@ HELD = "{count} — vos places sont retenues {minutes} minutes."
 TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} minutes."
 PENDING = "{count} la validation de la mairie."
 CLEARED = "Votre panier a été vidé."
+CANCEL_ASKED = (
+    "{name} le {day:%d/%m/%Y} : demande d'annulation ajoutée à votre panier, "
+    "validez-le pour l'envoyer."
+)
+CANCEL_WITHDRAWN = "{name} le {day:%d/%m/%Y} : demande d'annulation retirée."
+WAITLIST_JOINED = (
+    "{name} le {day:%d/%m/%Y} est complet : votre enfant est n° {position} sur la liste "
+    "d'attente. Vous serez prévenu par e-mail si une place se libère."
+)
 ALERT_CLASSES = {messages.SUCCESS: "success", messages.WARNING: "warning", messages.ERROR: "danger"}
 
 
@@ -165,8 +177,10 @@ def index(request):
 def toggle(request, foyer):
     """A click on a cell: a bookable day goes into the cart, a day in the cart comes out.
 
-    Any other cell stays as it is and says why. With htmx the answer is the cell, the cart
-    panel (out of band) and the message (live region); without, a redirect to the grid.
+    A validated day asks for its cancellation (or withdraws that request); a full day joins
+    its waiting list. Any other cell stays as it is and says why. With htmx the answer is
+    the cell, the cart panel (out of band) and the message (live region); without, a
+    redirect to the grid.
     """
     form = CellForm(request.POST)
     if not form.is_valid():
@@ -204,6 +218,16 @@ def toggle(request, foyer):
         elif cell.state == CellState.IN_CART:
             cart_remove(booking=cell.booking)
             text = REMOVED.format(name=prestation.name, day=day)
+        elif cell.state in (CellState.VALIDATED, CellState.PENDING):
+            # « Mes demandes d'annulation »: applied when the cart is validated.
+            cancel_request(booking=cell.booking, user=request.user, now=now)
+            text = CANCEL_ASKED.format(name=prestation.name, day=day)
+        elif cell.state == CellState.CANCEL_REQUESTED:
+            cancel_request_withdraw(booking=cell.booking, user=request.user)
+            text = CANCEL_WITHDRAWN.format(name=prestation.name, day=day)
+        elif cell.state == CellState.FULL:
+            position = waitlist_join(child=child, prestation=prestation, day=day, now=now)
+            text = WAITLIST_JOINED.format(name=prestation.name, day=day, position=position)
         else:
             level, text = messages.WARNING, cell.reason or cell.style.hint
     except ReservationsError as error:

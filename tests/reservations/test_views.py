@@ -25,7 +25,7 @@ from reservations import views
 from reservations.exceptions import FULL, CartEmpty, ReservationsError
 from reservations.models import BillingMode, Booking, BookingState, Prestation, PrestationKind
 from reservations.rules import BOOKING_PAST_DAY
-from reservations.selectors import ALREADY_VALIDATED, LEGEND, CellState
+from reservations.selectors import LEGEND, CellState
 from reservations.services import ALREADY_BOOKED, HOLD_MINUTES
 from tenants.services import adhesion_add
 from tests.factories import ChildFactory, UserFactory
@@ -240,21 +240,44 @@ def test_without_htmx_a_click_redirects_to_the_grid_with_a_message(
     assert "csrfmiddlewaretoken" in cell_html(body, site.cantine, day("21/01"))
 
 
-def test_a_click_on_a_cell_that_cannot_change_says_why(family, site, client_a, tenant_a, in_tenant):
+def test_a_click_on_a_locked_cell_says_why(family, site, client_a, tenant_a, in_tenant):
+    child = family.children[0]
+    html = click(client_a, child, site.cantine, day("14/01")).content.decode()
+    assert cell_state(html, site.cantine, day("14/01")) == CellState.LOCKED
+    reason = BOOKING_PAST_DAY.format(day="14/01/2025")
+    assert f'<p class="alert alert-warning py-2 mb-2">{escape(reason)}</p>' in html
+    assert bookings(in_tenant, tenant_a, child=child) == []
+
+
+def test_a_click_on_a_validated_cell_asks_for_its_cancellation_and_back(
+    family, site, client_a, tenant_a, in_tenant
+):
     child = family.children[0]
     with in_tenant(tenant_a):
         book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
-        others_book(site.cantine, day("31/01"), 2)
-    cases = [
-        ("14/01", CellState.LOCKED, BOOKING_PAST_DAY.format(day="14/01/2025")),
-        ("24/01", CellState.VALIDATED, ALREADY_VALIDATED),
-        ("31/01", CellState.FULL, FULL),
+    html = click(client_a, child, site.cantine, day("24/01")).content.decode()
+    assert cell_state(html, site.cantine, day("24/01")) == CellState.CANCEL_REQUESTED
+    assert escape(views.CANCEL_ASKED.format(name="CANTINE", day=day("24/01"))) in html
+    assert bookings(in_tenant, tenant_a, child=child) == [
+        (day("24/01"), BookingState.CANCEL_REQUESTED)
     ]
-    for text, state, reason in cases:
-        html = click(client_a, child, site.cantine, day(text)).content.decode()
-        assert cell_state(html, site.cantine, day(text)) == state
-        assert f'<p class="alert alert-warning py-2 mb-2">{escape(reason)}</p>' in html
+    html = click(client_a, child, site.cantine, day("24/01")).content.decode()
+    assert cell_state(html, site.cantine, day("24/01")) == CellState.VALIDATED
     assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), BookingState.VALIDATED)]
+
+
+def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, tenant_a, in_tenant):
+    from reservations.models import WaitingListEntry
+
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        others_book(site.cantine, day("31/01"), 2)
+    html = click(client_a, child, site.cantine, day("31/01")).content.decode()
+    assert cell_state(html, site.cantine, day("31/01")) == CellState.FULL
+    text = views.WAITLIST_JOINED.format(name="CANTINE", day=day("31/01"), position=1)
+    assert escape(text) in html
+    with in_tenant(tenant_a):
+        assert WaitingListEntry.objects.filter(child=child, day=day("31/01")).count() == 1
 
 
 def test_a_refusal_of_the_service_leaves_the_cell_as_it_was(
