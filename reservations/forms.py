@@ -31,3 +31,48 @@ class CellForm(forms.Form):
     prestation = forms.IntegerField(min_value=1)
     day = forms.DateField(input_formats=ISO_DATE)
     debut = forms.DateField(required=False, input_formats=ISO_DATE)
+
+
+WEEKDAY_CHOICES = [(1, "Lundi"), (2, "Mardi"), (3, "Mercredi"), (4, "Jeudi"), (5, "Vendredi")]
+PARITY_CHOICES = [
+    ("", "Toutes les semaines"),
+    ("even", "Semaines paires"),
+    ("odd", "Semaines impaires"),
+]
+MAX_PERIOD_DAYS = 366
+
+
+class AgendaForm(forms.Form):
+    """« Pour la période du … au … », the weekdays and which weeks, for one prestation."""
+
+    child = forms.TypedChoiceField(label="Enfant", coerce=int)
+    prestation = forms.TypedChoiceField(label="Prestation", coerce=int)
+    start = forms.DateField(
+        label="Pour la période du", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Jours",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un jour de la semaine."},
+    )
+    week_parity = forms.ChoiceField(label="Semaines", choices=PARITY_CHOICES, required=False)
+
+    def __init__(self, *args, children, prestations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [(c.pk, f"{c.first_name} {c.last_name}") for c in children]
+        self.fields["prestation"].choices = [
+            (p.pk, f"{p.service.name} — {p.name}") for p in prestations
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "La fin de la période précède son début.")
+            elif (end - start).days > MAX_PERIOD_DAYS:
+                self.add_error("end", "La période ne peut pas dépasser un an.")
+        return cleaned

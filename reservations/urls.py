@@ -8,4 +8,5 @@ urlpatterns = [
     path("cellule/", views.toggle, name="toggle"),
     path("valider/", views.validate, name="validate"),
     path("vider/", views.clear, name="clear"),
+    path("agenda/", views.agenda, name="agenda"),
 ]

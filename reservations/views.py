@@ -19,12 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.selectors import child_of_foyer
 from portal.decorators import family_required
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
-from reservations.forms import CellForm, GridQueryForm
+from reservations.forms import AgendaForm, CellForm, GridQueryForm
 from reservations.models import BookingState, PrestationKind
 from reservations.pricing import cart_total
 from reservations.selectors import (
@@ -37,6 +37,7 @@ from reservations.selectors import (
 )
 from reservations.services import (
     HOLD_MINUTES,
+    agenda_add,
     cancel_request,
     cancel_request_withdraw,
     cart_add,
@@ -65,6 +66,7 @@ HELD = "{count} — vos places sont retenues {minutes} minutes."
 TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} minutes."
 PENDING = "{count} la validation de la mairie."
 CLEARED = "Votre panier a été vidé."
+AGENDA_ADDED = "{count} à votre panier : n'oubliez pas de le valider."
 CANCEL_ASKED = (
     "{name} le {day:%d/%m/%Y} : demande d'annulation ajoutée à votre panier, "
     "validez-le pour l'envoyer."
@@ -320,3 +322,38 @@ def clear(request, foyer):
     removed = cart_clear(foyer=foyer)
     messages.info(request, CLEARED if removed else CartEmpty.message)
     return back
+
+
+@require_http_methods(["GET", "POST"])
+@foyer_required
+def agenda(request, foyer):
+    """Vue Agenda: every chosen weekday of a period into the cart, with what was skipped."""
+    children = list(foyer.children.all())
+    prestations = [p for service in service_options() for p in service.prestations]
+    form = AgendaForm(request.POST or None, children=children, prestations=prestations)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child = _own_child(foyer, data["child"])
+        prestation = next(p for p in prestations if p.pk == data["prestation"])
+        result = agenda_add(
+            child=child,
+            prestation=prestation,
+            start=data["start"],
+            end=data["end"],
+            weekdays=data["weekdays"],
+            week_parity=data["week_parity"] or None,
+            user=request.user,
+        )
+        if result.added:
+            messages.success(
+                request,
+                AGENDA_ADDED.format(
+                    count=_plural(len(result.added), "jour ajouté", "jours ajoutés")
+                ),
+            )
+    return render(
+        request,
+        "reservations/agenda.html",
+        {"form": form, "result": result, "has_choices": bool(children and prestations)},
+    )

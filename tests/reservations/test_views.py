@@ -526,3 +526,49 @@ def test_the_grid_is_usable_with_a_keyboard_and_a_screen_reader(
         # And what htmx receives for a click on a bookable cell, to swap into that page.
         click_answer = click(client_a, child, site.cantine, day("21/01")).content.decode()
         Path(snapshot).with_suffix(".click.html").write_text(click_answer)
+
+
+def test_vue_agenda_fills_the_cart_and_reports_skipped_days(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    response = client_a.post(
+        reverse("reservations:agenda"),
+        {
+            "child": child.pk,
+            "prestation": site.cantine.pk,
+            "start": "2025-01-20",
+            "end": "2025-02-02",
+            "weekdays": ["1", "3", "4"],
+        },
+    )
+    body = unescape(response.content.decode())
+    # Mondays and Thursdays; Wednesdays have no cantine.
+    assert "4 jours ajoutés à votre panier" in body
+    assert "mer 22/01/2025 — Pas de service le mercredi" in body
+    assert [d for d, _ in bookings(in_tenant, tenant_a, child=child)] == [
+        day("20/01"),
+        day("23/01"),
+        day("27/01"),
+        day("30/01"),
+    ]
+
+
+def test_vue_agenda_refuses_an_inverted_period_and_another_familys_child(
+    family, site, client_a, tenant_a, in_tenant
+):
+    with in_tenant(tenant_a):
+        stranger = ChildFactory()
+    form = {
+        "child": family.children[0].pk,
+        "prestation": site.cantine.pk,
+        "start": "2025-02-02",
+        "end": "2025-01-20",
+        "weekdays": ["1"],
+    }
+    body = client_a.post(reverse("reservations:agenda"), form).content.decode()
+    assert "La fin de la période précède son début." in body
+    form |= {"child": stranger.pk, "start": "2025-01-20", "end": "2025-02-02"}
+    response = client_a.post(reverse("reservations:agenda"), form)
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert bookings(in_tenant, tenant_a, child=stranger) == []
