@@ -184,8 +184,18 @@ class Cell:
 
     @property
     def actionable(self) -> bool:
-        """Tell whether a click changes the cart (adds or removes the line)."""
-        return self.state in (CellState.BOOKABLE, CellState.IN_CART)
+        """Tell whether a click may change something: the cart, a cancellation, the waiting list.
+
+        Locked and held cells only explain themselves (aria-disabled, still focusable).
+        """
+        return self.state in (
+            CellState.BOOKABLE,
+            CellState.IN_CART,
+            CellState.VALIDATED,
+            CellState.PENDING,
+            CellState.CANCEL_REQUESTED,
+            CellState.FULL,
+        )
 
     @property
     def dom_id(self) -> str:

@@ -147,7 +147,8 @@ def test_the_grid_shows_each_kind_of_cell(family, site, client_a, tenant_a, in_t
     validated = cell_html(body, cantine, day("24/01"))
     assert cell_state(body, cantine, day("24/01")) == CellState.VALIDATED
     assert "demande validée" in validated
-    assert 'aria-disabled="true"' in validated
+    assert "aria-disabled" not in validated  # a click asks for its cancellation
+    assert 'aria-disabled="true"' in cell_html(body, cantine, day("14/01"))  # locked
     assert cell_state(body, cantine, day("31/01")) == CellState.FULL
     assert cell_state(body, site.garderie, day("31/01")) == CellState.BOOKABLE
     # The cart panel, the legend, htmx loaded by this page only.
