@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 
 ISO_DATE = ["%Y-%m-%d"]
@@ -25,12 +27,31 @@ class GridQueryForm(forms.Form):
 
 
 class CellForm(forms.Form):
-    """A click on a cell: which child, prestation and day; ``debut`` is the grid's start."""
+    """A click on a cell: which child, prestation and day; ``debut`` is the grid's start.
+
+    The grid's buttons send ``cell`` = « <prestation id>-<YYYYMMDD> »; ``prestation`` and
+    ``day`` may also come separately.
+    """
 
     child = forms.IntegerField(min_value=1)
-    prestation = forms.IntegerField(min_value=1)
-    day = forms.DateField(input_formats=ISO_DATE)
+    cell = forms.RegexField(regex=r"^\d{1,18}-\d{8}$", required=False)
+    prestation = forms.IntegerField(min_value=1, required=False)
+    day = forms.DateField(input_formats=ISO_DATE, required=False)
     debut = forms.DateField(required=False, input_formats=ISO_DATE)
+
+    def clean(self):
+        cleaned = super().clean()
+        key = cleaned.get("cell")
+        if key:
+            prestation, _, day = key.partition("-")
+            try:
+                cleaned["prestation"] = int(prestation)
+                cleaned["day"] = datetime.strptime(day, "%Y%m%d").date()
+            except ValueError:
+                raise forms.ValidationError("Case inconnue.") from None
+        if not (cleaned.get("prestation") and cleaned.get("day")):
+            raise forms.ValidationError("Case inconnue.")
+        return cleaned
 
 
 WEEKDAY_CHOICES = [(1, "Lundi"), (2, "Mardi"), (3, "Mercredi"), (4, "Jeudi"), (5, "Vendredi")]

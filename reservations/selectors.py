@@ -202,6 +202,11 @@ class Cell:
         return f"cellule-{self.prestation.pk}-{self.day:%Y%m%d}"
 
     @property
+    def key(self) -> str:
+        """What the cell's button sends: « <prestation id>-<YYYYMMDD> »."""
+        return f"{self.prestation.pk}-{self.day:%Y%m%d}"
+
+    @property
     def button_id(self) -> str:
         return f"bouton-{self.prestation.pk}-{self.day:%Y%m%d}"
 

@@ -235,10 +235,12 @@ def test_without_htmx_a_click_redirects_to_the_grid_with_a_message(
     body = client_a.get(response["Location"]).content.decode()
     assert escape(views.ADDED.format(name="CANTINE", day=day("21/01"))) in body
     assert cell_state(body, site.cantine, day("21/01")) == CellState.IN_CART
-    # Every cell is a button in a form that works without JavaScript.
-    form = re.search(r"<form[^>]*>", cell_html(body, site.cantine, day("21/01"))).group(0)
+    # Every cell is a button of the grid's one form, which works without JavaScript.
+    form = re.search(r'<form id="grille"[^>]*>', body).group(0)
     assert 'method="post"' in form and f'action="{TOGGLE}"' in form
-    assert "csrfmiddlewaretoken" in cell_html(body, site.cantine, day("21/01"))
+    assert body.count("csrfmiddlewaretoken") == 4  # logout, the grid, Valider, Vider
+    button = cell_html(body, site.cantine, day("21/01"))
+    assert f'name="cell" value="{site.cantine.pk}-20250121"' in button
 
 
 def test_a_click_on_a_locked_cell_says_why(family, site, client_a, tenant_a, in_tenant):
@@ -500,9 +502,9 @@ def test_the_grid_is_usable_with_a_keyboard_and_a_screen_reader(
     # 4 weeks × 5 days × 2 prestations: one cell each, a button unless closed.
     cells = re.findall(r'<div id="cellule-[^"]*" class="ef-cell ef-(\w+)"', body)
     assert len(cells) == 40
-    buttons = re.findall(r"<button type=\"submit\" id=\"bouton-[^>]*>", body)
+    buttons = re.findall(r"<button type=\"submit\" name=\"cell\"[^>]*>", body)
     assert len(buttons) == sum(1 for state in cells if state != CellState.CLOSED)
-    ids = [re.search(r'id="([^"]+)"', b).group(1) for b in buttons]
+    ids = [re.search(r' id="([^"]+)"', b).group(1) for b in buttons]
     assert len(set(ids)) == len(ids)
     for button in buttons:
         label = re.search(r'aria-label="([^"]+)"', button).group(1)
