@@ -73,13 +73,9 @@ SERVICES = {
             {"name": "REGIE CANTINE - prépaiement", "billing_mode": "prepaiement"},
             [
                 # Seed 004 shows the grid, not the deadline: the day before at 10:00 is ours.
-                {
-                    "name": "REPAS CLASSIQUE ENFANT",
-                    "capacity": 120,
-                    **VEILLE_17H,
-                    "rule_time": time(10),
-                },
-                {"name": "REPAS VEGETARIEN", "capacity": 40, **VEILLE_17H, "rule_time": time(10)},
+                # Its cart says 3 meals make 7,65 € to pay: 2,55 € each.
+                {"name": "REPAS CLASSIQUE ENFANT", "capacity": 120, **MEAL_2_55, **VEILLE_10H},
+                {"name": "REPAS VEGETARIEN", "capacity": 40, **MEAL_2_55, **VEILLE_10H},
             ],
         )
     ],
