@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from django.utils.formats import number_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.selectors import child_of_foyer
-from portal.decorators import family_required
+from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
 from reservations.forms import AgendaForm, CellForm, GridQueryForm
 from reservations.models import BookingState, PrestationKind
@@ -50,7 +49,6 @@ from reservations.services import (
 
 WEEKS_SHOWN = 4
 
-NO_FOYER_HERE = "Aucun foyer n'est rattaché à votre compte dans cette collectivité."
 NOT_YOUR_CHILD = "Cet enfant ne fait pas partie de votre foyer."
 NOT_AN_ID = "Cet enfant ou ce service n'existe pas."
 UNKNOWN_SERVICE = "Ce service n'existe pas ou n'a aucune prestation."
@@ -88,23 +86,8 @@ def euros(amount: Decimal) -> str:
     return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
-def foyer_required(view):
-    """Admit a family of this collectivité and pass its foyer with its children; 404 if none.
-
-    As ``families.views.account.foyer_required``, but the foyer comes with its children only
-    (two queries, not four), as on the grid, whose query budget has no room for responsables
-    and quotients it never shows.
-    """
-
-    @family_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        foyer = foyer_with_children(user=request.user)
-        if foyer is None:
-            raise Http404(NO_FOYER_HERE)
-        return view(request, *args, foyer=foyer, **kwargs)
-
-    return wrapped
+# The grid needs the children only (two queries, not the account pages' four).
+foyer_required = foyer_required_by(foyer_with_children)
 
 
 def _grid_url(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -30,27 +29,10 @@ from families.services_account import (
     responsable_add,
     responsable_remove,
 )
-from portal.decorators import family_required
+from portal.decorators import foyer_required_by
 
-NO_FOYER_HERE = "Aucun foyer n'est rattaché à votre compte dans cette collectivité."
-
-
-def foyer_required(view):
-    """Admit a family of this collectivité and pass its foyer; 404 when it has none here.
-
-    ``family_required`` answers first (login, then adhesion or 403); the foyer comes from
-    ``foyer_for_user`` with what the account pages show already loaded.
-    """
-
-    @family_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        foyer = foyer_for_user(user=request.user)
-        if foyer is None:
-            raise Http404(NO_FOYER_HERE)
-        return view(request, *args, foyer=foyer, **kwargs)
-
-    return wrapped
+# The account pages show responsables and quotients: their selector loads them too.
+foyer_required = foyer_required_by(foyer_for_user)
 
 
 @require_http_methods(["GET", "POST"])
