@@ -14,7 +14,12 @@ def membership_role(*, user, collectivite: Collectivite) -> str | None:
 
     Cached on the user object for the request: the admin asks it for every model it lists.
     """
-    cache = user.__dict__.setdefault("_tenant_roles", {})
+    # getattr/setattr, not __dict__: request.user is a lazy proxy that forwards attributes
+    # to the account, so the admin site and the permission backend share one cache.
+    cache = getattr(user, "_tenant_roles", None)
+    if cache is None:
+        cache = {}
+        user._tenant_roles = cache
     if collectivite.pk not in cache:
         cache[collectivite.pk] = (
             Membership.objects.filter(user=user, collectivite=collectivite)
