@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 
 from portal.models import Civilite, NotificationPreference
-
-phone_validator = RegexValidator(
-    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
-    "Saisissez un numéro de téléphone français, par exemple 05 63 50 51 18.",
-)
+from portal.validators import phone_validator
 
 
 class Foyer(models.Model):

@@ -1,14 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.validators import RegexValidator
 
 from portal.models import Civilite, NotificationPreference
+from portal.validators import phone_validator
 
-PHONE = RegexValidator(
-    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
-    "Saisissez un numéro de téléphone français, par exemple 05 63 50 51 18.",
-)
 EMAIL_TAKEN = (
     "Un compte existe déjà avec cette adresse e-mail. Connectez-vous, ou utilisez "
     "« Mot de passe oublié »."
@@ -49,8 +45,8 @@ class EmailLoginForm(AuthenticationForm):
             raise
 
 
-class SignupForm(forms.ModelForm):
-    """« Créer un compte » on the portal (seed 002): the account, then codes to join."""
+class NewPasswordFields(forms.Form):
+    """A new password typed twice, as every form that creates an account asks for it."""
 
     password1 = forms.CharField(
         label="Mot de passe",
@@ -59,10 +55,14 @@ class SignupForm(forms.ModelForm):
         help_text="10 caractères au moins, pas uniquement des chiffres.",
     )
     password2 = forms.CharField(
-        label="Confirmation du mot de passe",
+        label="Confirmez votre mot de passe",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class SignupForm(NewPasswordFields, forms.ModelForm):
+    """« Créer un compte » on the portal (seed 002): the account, then codes to join."""
 
     class Meta:
         model = get_user_model()
@@ -86,8 +86,8 @@ class SignupForm(forms.ModelForm):
             self.fields[name].required = True
         self.fields["civilite"].choices = Civilite.choices
         self.fields["notification"].choices = NotificationPreference.choices
-        self.fields["phone"].validators.append(PHONE)
-        self.fields["phone_secondary"].validators.append(PHONE)
+        self.fields["phone"].validators.append(phone_validator)
+        self.fields["phone_secondary"].validators.append(phone_validator)
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 
 from families.models import Child, Responsable
+from portal.forms import NewPasswordFields
 from portal.models import Civilite
 
 PASSWORD_MISMATCH = "Les deux mots de passe ne correspondent pas."
@@ -15,7 +16,7 @@ EXISTING_ACCOUNT_PASSWORD = (
 )
 
 
-class AccountStepForm(forms.Form):
+class AccountStepForm(NewPasswordFields):
     """COMPTE FAMILLE: family name, login e-mail, password twice."""
 
     household_name = forms.CharField(
@@ -26,17 +27,6 @@ class AccountStepForm(forms.Form):
     email = forms.EmailField(
         label="Adresse e-mail",
         help_text="Important : il s'agira de votre identifiant de connexion, conservez-le bien.",
-    )
-    password1 = forms.CharField(
-        label="Mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="10 caractères au moins, pas uniquement des chiffres.",
-    )
-    password2 = forms.CharField(
-        label="Confirmez votre mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, *args, request=None, **kwargs):

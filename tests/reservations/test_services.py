@@ -149,11 +149,12 @@ def test_a_capacity_override_for_one_day(cantine, tenant_a, in_tenant):
             cart_validate(foyer=kids[1].foyer, now=now)
 
 
-def test_a_prepaid_cart_holds_its_places_for_fifteen_minutes(tenant_a, in_tenant):
-    now = paris(2026, 1, 12, 9)
+@pytest.fixture
+def repas(tenant_a, in_tenant):
+    """A prépaiement meal of one place, bookable the day before at 10:00."""
     with in_tenant(tenant_a):
         regie = Service.objects.create(name="REGIE", billing_mode="prepaiement")
-        repas = Prestation.objects.create(
+        yield Prestation.objects.create(
             service=regie,
             name="REPAS",
             weekdays=[1, 2, 4, 5],
@@ -161,6 +162,11 @@ def test_a_prepaid_cart_holds_its_places_for_fifteen_minutes(tenant_a, in_tenant
             booking_rule="days_before",
             rule_time=dt.time(10),
         )
+
+
+def test_a_prepaid_cart_holds_its_places_for_fifteen_minutes(repas, tenant_a, in_tenant):
+    now = paris(2026, 1, 12, 9)
+    with in_tenant(tenant_a):
         payer, rival = ChildFactory(), ChildFactory()
         cart_add(child=payer, prestation=repas, day=DAY, now=now)
         cart_add(child=rival, prestation=repas, day=DAY, now=now)
@@ -325,20 +331,11 @@ def test_raising_the_capacity_serves_the_waiting_list(garderie, tenant_a, in_ten
         assert Booking.objects.get(child=waiting).state == BookingState.VALIDATED
 
 
-def test_the_periodic_task_releases_expired_holds_in_every_collectivite(tenant_a, in_tenant):
+def test_the_periodic_task_releases_expired_holds_in_every_collectivite(repas, tenant_a, in_tenant):
     from reservations.tasks import holds_release_task
 
     now = paris(2026, 1, 12, 9)
     with in_tenant(tenant_a):
-        regie = Service.objects.create(name="REGIE", billing_mode="prepaiement")
-        repas = Prestation.objects.create(
-            service=regie,
-            name="REPAS",
-            weekdays=[1, 2, 4, 5],
-            capacity=5,
-            booking_rule="days_before",
-            rule_time=dt.time(10),
-        )
         kid = ChildFactory()
         cart_add(child=kid, prestation=repas, day=DAY, now=now)
         cart_validate(foyer=kid.foyer, now=now)
