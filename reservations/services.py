@@ -442,3 +442,43 @@ def booking_staff_record(*, booking: Booking, user, note: str = "") -> BookingEv
         by_staff=True,
         note=note or "Saisie par la mairie",
     )
+
+
+JUSTIFIED_ABSENCE = "Absence justifiée acceptée par la mairie"
+
+
+def bookings_cancel_for_absence(
+    *, child: Child, start: date, end: date, user, note: str = "", now=None
+) -> list[Booking]:
+    """Cancel ``child``'s bookings from ``start`` to ``end`` for an accepted justified absence.
+
+    Deadlines do not apply: the mairie accepted the justificatif. Cart lines of those days
+    are cancelled too. Freed places go to the waiting lists under the same locks, and each
+    change is logged with the staff user.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lines = list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(child=child, day__range=(start, end), state__in=ACTIVE_STATES)
+            .order_by("prestation_id", "day")
+        )
+        if not lines:
+            return []
+        keys = sorted({(line.prestation_id, line.day) for line in lines})
+        capacity = _lock_prestation_days(keys)
+        for line in lines:
+            line.state, line.held_until = BookingState.CANCELLED, None
+        Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking=line,
+                state=BookingState.CANCELLED,
+                by_user_id=user.pk if user else None,
+                by_staff=True,
+                note=(note or JUSTIFIED_ABSENCE)[:255],
+            )
+            for line in lines
+        )
+        _waitlist_promote(keys, capacity=capacity, now=now)
+    return lines

@@ -248,6 +248,36 @@ def test_cantine_cannot_be_cancelled_without_a_justified_absence(
             cancel_request(booking=booking, now=now)
 
 
+def test_an_accepted_absence_cancels_past_the_deadline_and_frees_the_place(
+    cantine, child, tenant_a, in_tenant
+):
+    from reservations.services import JUSTIFIED_ABSENCE, bookings_cancel_for_absence, waitlist_join
+    from tests.factories import UserFactory
+
+    now = paris(2026, 1, 5, 9)
+    with in_tenant(tenant_a):
+        other, waiting = ChildFactory(), ChildFactory()
+        later = DAY + dt.timedelta(days=1)
+        for kid in (child, other):
+            cart_add(child=kid, prestation=cantine, day=DAY, now=now)
+            cart_validate(foyer=kid.foyer, now=now)
+        cart_add(child=child, prestation=cantine, day=later, now=now)
+        cart_validate(foyer=child.foyer, now=now)
+        waitlist_join(child=waiting, prestation=cantine, day=DAY, now=now)
+        staff = UserFactory()
+        # Thursday itself, long past « Mardi avant 12h »: staff accepted the justificatif.
+        cancelled = bookings_cancel_for_absence(
+            child=child, start=DAY, end=DAY, user=staff, now=paris(2026, 1, 15, 8)
+        )
+        assert [(b.day, b.state) for b in cancelled] == [(DAY, BookingState.CANCELLED)]
+        event = BookingEvent.objects.filter(booking=cancelled[0]).latest("at")
+        assert (event.by_user_id, event.by_staff, event.note) == (staff.pk, True, JUSTIFIED_ABSENCE)
+        # The next day is untouched, the freed place went to the first in line.
+        assert Booking.objects.get(child=child, day=later).state == BookingState.VALIDATED
+        assert Booking.objects.get(child=waiting, day=DAY).state == BookingState.VALIDATED
+        assert Booking.objects.get(child=other, day=DAY).state == BookingState.VALIDATED
+
+
 def test_staff_approval_tells_the_family(
     garderie, tenant_a, in_tenant, client_a, django_capture_on_commit_callbacks
 ):
