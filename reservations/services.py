@@ -9,7 +9,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,7 +26,6 @@ from reservations.models import (
     BookingState,
     ForfaitPeriod,
     Prestation,
-    PrestationDay,
     PrestationKind,
     WaitingListEntry,
 )
@@ -165,38 +164,95 @@ def _day_keys_q(keys) -> Q:
     return reduce(or_, (Q(prestation_id=p, day=d) for p, d in keys))
 
 
-def _lock_prestation_days(keys: list[tuple[int, date]]) -> dict[tuple[int, date], int]:
-    """Lock the capacity rows of ``keys`` (creating missing ones); return their capacity.
+# The statements of a cart's validation, on the tables of reservations.models: raw SQL
+# because the validation is the hot path of the Tuesday-noon rush (bench/bench_cart_race.py).
+LOCK_DAYS_SQL = """
+    INSERT INTO reservations_prestationday (prestation_id, day)
+    SELECT k.p, k.d FROM unnest(%s::bigint[], %s::date[]) AS k(p, d) ORDER BY k.p, k.d
+    ON CONFLICT (prestation_id, day)
+    DO UPDATE SET capacity = reservations_prestationday.capacity WHERE false
+"""
+PLACES_SQL = """
+    SELECT k.p, k.d, COALESCE(d.capacity, p.capacity),
+        (SELECT count(*) FROM reservations_booking b
+         WHERE b.prestation_id = k.p AND b.day = k.d AND b.state = ANY(%s)
+           AND NOT (b.state = %s AND b.held_until <= %s))
+    FROM unnest(%s::bigint[], %s::date[]) AS k(p, d)
+    JOIN reservations_prestation p ON p.id = k.p
+    LEFT JOIN reservations_prestationday d ON d.prestation_id = k.p AND d.day = k.d
+"""
 
-    Rows are locked in (prestation, day) order, the same for every caller, so two carts
-    sharing days never wait on each other in a cycle. Caller must be in a transaction.
+# The new states of a validated cart and their history lines.
+LINES_SAVE_SQL = """
+    WITH v AS (
+        SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[])
+            AS v(id, state, held_until)
+    ), saved AS (
+        UPDATE reservations_booking b
+        SET state = v.state, held_until = v.held_until, updated_at = %s
+        FROM v WHERE b.id = v.id
+        RETURNING b.id, b.state
+    )
+    INSERT INTO reservations_bookingevent (booking_id, state, by_user_id, by_staff, note, at)
+    SELECT id, state, %s, false, '', %s FROM saved
+    RETURNING id
+"""
+
+
+def _lock_prestation_days(keys: list[tuple[int, date]]) -> None:
+    """Lock the capacity rows of ``keys``, creating missing ones, in one statement.
+
+    ``ON CONFLICT DO UPDATE … WHERE false`` locks an existing row without writing it; a new
+    row is locked by its insertion. Rows are taken in (prestation, day) order, the same for
+    every caller, so two carts sharing days never wait on each other in a cycle. Caller must
+    be in a transaction and must have locked its booking rows first.
     """
-    PrestationDay.objects.bulk_create(
-        [PrestationDay(prestation_id=p, day=d) for p, d in keys], ignore_conflicts=True
-    )
-    rows = (
-        PrestationDay.objects.select_for_update(of=("self",))
-        .filter(_day_keys_q(keys))
-        .select_related("prestation")
-        .order_by("prestation_id", "day")
-    )
-    return {
-        (row.prestation_id, row.day): (
-            row.capacity if row.capacity is not None else row.prestation.capacity
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_DAYS_SQL, [[p for p, _ in keys], [d for _, d in keys]])
+
+
+def _places(keys, now: datetime) -> tuple[dict[tuple[int, date], int], Counter]:
+    """Return the capacity and the places taken of each of ``keys``, in one statement.
+
+    To be sure of the figures, hold the capacity rows' locks (``_lock_prestation_days``) and
+    run this after taking them: in READ COMMITTED a new statement sees every booking
+    committed by whoever held the lock before. Without the locks it is a snapshot that may
+    be stale at once. A held prépaiement line counts until its hold expires.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            PLACES_SQL,
+            [
+                [str(state) for state in TAKEN_STATES],
+                str(BookingState.HELD),
+                now,
+                [p for p, _ in keys],
+                [d for _, d in keys],
+            ],
         )
-        for row in rows
-    }
+        rows = cursor.fetchall()
+    capacity = {(p, d): cap for p, d, cap, _ in rows}
+    taken = Counter({(p, d): n for p, d, _, n in rows})
+    return capacity, taken
 
 
-def _places_taken(keys, now: datetime) -> Counter:
-    """Count the places taken on ``keys``. Caller must hold the capacity rows' locks."""
-    rows = (
-        Booking.objects.filter(_day_keys_q(keys), state__in=TAKEN_STATES)
-        .exclude(state=BookingState.HELD, held_until__lte=now)
-        .values_list("prestation_id", "day")
-        .annotate(n=Count("id"))
-    )
-    return Counter({(p, d): n for p, d, n in rows})
+def _lines_save(lines: list[Booking], *, now: datetime, user) -> int:
+    """Save the new state of ``lines`` and log it, in one statement; return an event's id."""
+    for line in lines:
+        line.updated_at = now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LINES_SAVE_SQL,
+            [
+                [line.pk for line in lines],
+                [str(line.state) for line in lines],
+                [line.held_until for line in lines],
+                now,
+                user.pk if user else None,
+                now,
+            ],
+        )
+        return min(event_id for (event_id,) in cursor.fetchall())
 
 
 def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> list[Booking]:
@@ -207,6 +263,10 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
     kept) for HOLD_MINUTES while the family pays; a line needing the mairie's approval waits
     for it; the others become « Demande validée »; cancellations within their deadline are
     applied. The family gets one confirmation e-mail.
+
+    Full days are first looked for without locks (a refusal then costs no write). Then the
+    new states are written, the capacity rows locked and the places counted again, this
+    cart's lines included: the locks are held for one count and the commit.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -227,26 +287,15 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
             reason = policy.cancellation_refusal(prestation=line.prestation, day=line.day, now=now)
             if reason:
                 refusals[line.pk] = reason
-        # Cancelled days too: their freed places go to the waiting list under the same locks.
-        keys = sorted({(line.prestation_id, line.day) for line in lines})
-        capacity = _lock_prestation_days(keys)
-        taken = _places_taken(keys, now)
-        refused: list[RefusedLine] = []
-        for line in lines:
-            reason = refusals.get(line.pk)
-            if reason is None and line in bookings:
-                key = (line.prestation_id, line.day)
-                if taken[key] >= capacity[key]:
-                    reason = policy.FULL
-                else:
-                    taken[key] += 1
-            if reason:
-                label = f"{line.child.first_name} : {line.prestation.name} le {line.day:%d/%m/%Y}"
-                refused.append(RefusedLine(booking_id=line.pk, label=label, reason=reason))
-        if refused:
-            raise CartRefused(refused)
+        booked = sorted({(line.prestation_id, line.day) for line in bookings})
+        if booked:
+            # Days already full at this instant: refused without writing or waiting for locks.
+            capacity, taken = _places(booked, now)
+            full = _full_lines(bookings, refusals=refusals, capacity=capacity, taken=taken)
+            refusals.update(dict.fromkeys(full, policy.FULL))
+        if refusals:
+            raise _cart_refused(lines, refusals)
         hold_until = now + timedelta(minutes=HOLD_MINUTES)
-        events = []
         for line in lines:
             if line.state == BookingState.CANCEL_REQUESTED:
                 line.state = BookingState.CANCELLED
@@ -256,14 +305,53 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
                 line.state = BookingState.PENDING_APPROVAL
             else:
                 line.state = BookingState.VALIDATED
-            events.append(BookingEvent(booking=line, state=line.state, by_user=user))
-        Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
-        BookingEvent.objects.bulk_create(events)
-        _confirmation_email(foyer=foyer, lines=lines, event_id=events[0].pk)
+        event_id = _lines_save(lines, now=now, user=user)
+        _confirmation_email(foyer=foyer, lines=lines, event_id=event_id)
+        # The places counted again under the locks, this cart's lines included. Cancelled
+        # days too: their freed places go to the waiting list under the same locks.
+        keys = sorted({(line.prestation_id, line.day) for line in lines})
+        _lock_prestation_days(keys)
+        capacity, taken = _places(keys, now)
+        full = _full_lines(bookings, refusals={}, capacity=capacity, taken=taken, written=True)
+        if full:
+            raise _cart_refused(lines, dict.fromkeys(full, policy.FULL))
         freed = sorted({(line.prestation_id, line.day) for line in cancellations})
         if freed:
-            _waitlist_promote(freed, capacity=capacity, now=now)
+            _waitlist_promote(freed, now=now)
     return lines
+
+
+def _cart_refused(lines: list[Booking], refusals: dict[int, str]) -> CartRefused:
+    return CartRefused(
+        [
+            RefusedLine(
+                booking_id=line.pk,
+                label=f"{line.child.first_name} : {line.prestation.name} le {line.day:%d/%m/%Y}",
+                reason=refusals[line.pk],
+            )
+            for line in lines
+            if line.pk in refusals
+        ]
+    )
+
+
+def _full_lines(
+    bookings, *, refusals: dict, capacity: dict, taken: Counter, written: bool = False
+) -> list[int]:
+    """Return the ids of the booking lines that find their day full.
+
+    ``written``: ``taken`` counts the cart's own lines, and the last ones over capacity are
+    refused. Otherwise they are judged one by one against the places left.
+    """
+    by_key: dict[tuple[int, date], list[Booking]] = {}
+    for line in bookings:
+        if line.pk not in refusals:
+            by_key.setdefault((line.prestation_id, line.day), []).append(line)
+    full = []
+    for key, key_lines in by_key.items():
+        free = capacity[key] - taken[key] + (len(key_lines) if written else 0)
+        full.extend(line.pk for line in key_lines[max(free, 0) :])
+    return full
 
 
 WAITLIST_NOT_FULL = "Il reste des places ce jour-là : réservez-la directement."
@@ -278,8 +366,9 @@ def waitlist_join(*, child: Child, prestation: Prestation, day: date, now=None):
         raise ReservationsError(refusal)
     with transaction.atomic():
         key = (prestation.pk, day)
-        capacity = _lock_prestation_days([key])
-        if _places_taken([key], now)[key] < capacity[key]:
+        _lock_prestation_days([key])
+        capacity, taken = _places([key], now)
+        if taken[key] < capacity[key]:
             raise ReservationsError(WAITLIST_NOT_FULL)
         if (
             Booking.objects.filter(child=child, prestation=prestation, day=day)
@@ -305,13 +394,13 @@ def waitlist_position(*, entry) -> int:
     ).count()
 
 
-def _waitlist_promote(keys, *, capacity: dict, now: datetime) -> list[Booking]:
+def _waitlist_promote(keys, *, now: datetime) -> list[Booking]:
     """Give freed places to the first children in line, and e-mail their families.
 
     Caller must hold the capacity rows' locks of ``keys``: the places counted here cannot be
     taken by anyone else before this transaction commits.
     """
-    taken = _places_taken(keys, now)
+    capacity, taken = _places(keys, now)
     promoted = []
     entries = (
         WaitingListEntry.objects.select_for_update(of=("self",))
@@ -364,8 +453,8 @@ def capacity_raised(*, prestation: Prestation, days=None, now=None) -> list[Book
         keys = sorted({(prestation.pk, day) for day in waiting.values_list("day", flat=True)})
         if not keys:
             return []
-        capacity = _lock_prestation_days(keys)
-        return _waitlist_promote(keys, capacity=capacity, now=now)
+        _lock_prestation_days(keys)
+        return _waitlist_promote(keys, now=now)
 
 
 def _confirmation_email(*, foyer: Foyer, lines: list[Booking], event_id: int) -> None:
@@ -466,7 +555,7 @@ def bookings_cancel_for_absence(
         if not lines:
             return []
         keys = sorted({(line.prestation_id, line.day) for line in lines})
-        capacity = _lock_prestation_days(keys)
+        _lock_prestation_days(keys)
         for line in lines:
             line.state, line.held_until = BookingState.CANCELLED, None
         Booking.objects.bulk_update(lines, ["state", "held_until", "updated_at"])
@@ -480,5 +569,5 @@ def bookings_cancel_for_absence(
             )
             for line in lines
         )
-        _waitlist_promote(keys, capacity=capacity, now=now)
+        _waitlist_promote(keys, now=now)
     return lines
