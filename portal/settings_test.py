@@ -21,6 +21,8 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", ".testserver"]
 # A test database of this run's own (xdist adds _gw0, _gw1): two suites running at once on
 # one server never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_espacefamille_{os.getpid()}"}
+# Threads of the race and browser tests close what they open: no connection outlives them.
+DATABASES["default"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
 # A queue of this test process's own: a development worker on the same Redis never takes
 # a test's task, and two xdist workers never take each other's.
 CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"

@@ -80,19 +80,26 @@ def closure_calendar(prestation: Prestation, closures: dict[date, str]) -> Closu
 
 
 def refusal(
-    *, prestation: Prestation, day: date, now: datetime, closures: dict[date, str]
+    *,
+    prestation: Prestation,
+    day: date,
+    now: datetime,
+    closures: dict[date, str],
+    calendar: ClosureCalendar | None = None,
+    prestation_rules_: rules.PrestationRules | None = None,
 ) -> str | None:
     """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can).
 
-    Pure given its arguments: call it per grid cell.
+    Pure given its arguments: call it per grid cell, passing the prestation's ``calendar``
+    and ``prestation_rules_`` when judging many days of it.
     """
     if day.isoweekday() not in prestation.weekdays:
         return NOT_RUNNING
     decision = rules.can_book(
-        prestation_rules(prestation),
+        prestation_rules_ or prestation_rules(prestation),
         day,
         now,
-        calendar=closure_calendar(prestation, closures),
+        calendar=calendar or closure_calendar(prestation, closures),
     )
     return None if decision.allowed else decision.reason
 

@@ -2,7 +2,8 @@
 
 A grid costs three queries whatever its number of weeks, prestations and children: the
 child's bookings in the window together with the foyer's cart, the places taken (with the
-capacity overrides) per prestation and day, and the staff closures. The services and their
+capacity overrides and the child's rank on waiting lists) per prestation and day, and the
+staff closures. The services and their
 prestations are one more (``service_options``), the foyer with its children two
 (``foyer_with_children``). Whether a day is closed or can be booked is ``policy``'s to say:
 its closures are loaded once (``policy.closures_for``), then ``policy.closure_calendar`` and
@@ -18,7 +19,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Count, F, IntegerField, Prefetch, Q, Value
+from django.db import connection
+from django.db.models import (
+    Prefetch,
+    Q,
+)
 
 from families.models import Child, Foyer
 from reservations import policy
@@ -31,7 +36,6 @@ from reservations.models import (
     Booking,
     BookingState,
     Prestation,
-    PrestationDay,
     Service,
 )
 from reservations.pricing import cart_total
@@ -58,13 +62,12 @@ class CellState(StrEnum):
 class StateStyle:
     """How a state looks: words (never colour alone), an icon or a symbol, the legend's hint.
 
-    ``icon`` names an SVG symbol of reservations/partials/icons.html; without one the cell
-    shows ``symbol`` (the seeds' « ... » of a closed day).
+    The icon of each state is drawn by its CSS class (static/css/reservations.css); a closed
+    day shows ``symbol`` instead (the seeds' « ... »).
     """
 
     state: CellState
     label: str
-    icon: str
     hint: str
     symbol: str = ""
 
@@ -73,21 +76,17 @@ class StateStyle:
 STYLES = {
     style.state: style
     for style in (
-        StateStyle(CellState.BOOKABLE, "réservable", "circle", "cliquez pour l'ajouter au panier"),
-        StateStyle(CellState.IN_CART, "dans le panier", "clock", "demande en cours, à valider"),
-        StateStyle(CellState.VALIDATED, "demande validée", "check", "réservation enregistrée"),
+        StateStyle(CellState.BOOKABLE, "réservable", "cliquez pour l'ajouter au panier"),
+        StateStyle(CellState.IN_CART, "dans le panier", "demande en cours, à valider"),
+        StateStyle(CellState.VALIDATED, "demande validée", "réservation enregistrée"),
+        StateStyle(CellState.PENDING, "en attente de la mairie", "la mairie doit l'accepter"),
+        StateStyle(CellState.HELD, "en attente de paiement", "place retenue le temps du paiement"),
+        StateStyle(CellState.CANCEL_REQUESTED, "demande d'annulation", "annulation demandée"),
         StateStyle(
-            CellState.PENDING, "en attente de la mairie", "hourglass", "la mairie doit l'accepter"
+            CellState.FULL, "complet", "cliquez pour la liste d'attente, où s'affiche votre rang"
         ),
-        StateStyle(
-            CellState.HELD, "en attente de paiement", "euro", "place retenue le temps du paiement"
-        ),
-        StateStyle(
-            CellState.CANCEL_REQUESTED, "demande d'annulation", "cross", "annulation demandée"
-        ),
-        StateStyle(CellState.FULL, "complet", "full", "plus aucune place ce jour-là"),
-        StateStyle(CellState.LOCKED, "réservation close", "lock", "délai de réservation dépassé"),
-        StateStyle(CellState.CLOSED, "fermé", "", "pas de service ce jour-là", symbol="..."),
+        StateStyle(CellState.LOCKED, "réservation close", "délai de réservation dépassé"),
+        StateStyle(CellState.CLOSED, "fermé", "pas de service ce jour-là", symbol="..."),
     )
 }
 LEGEND = tuple(STYLES.values())
@@ -176,6 +175,8 @@ class Cell:
     reason: str = ""
     # Places left, for cells that could still take the child (bookable, full).
     remaining: int | None = None
+    # The child's rank on the day's waiting list (full cells only; 1 is next served).
+    waiting_position: int | None = None
     booking: Booking | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -222,9 +223,19 @@ class Cell:
         if self.state == CellState.BOOKABLE and self.remaining is not None:
             plural = "s" if self.remaining > 1 else ""
             text += f", {self.remaining} place{plural} restante{plural}"
+        elif self.state == CellState.FULL and self.waiting_position:
+            text += f", {self.waiting_rank} sur la liste d'attente"
         elif self.state in (CellState.LOCKED, CellState.CLOSED) and self.reason:
+            reason = self.reason[0].lower() + self.reason[1:]
+            if reason.startswith(self.style.label):  # « réservation close depuis le … »
+                return f"{self.prestation.name}, {self.day_label} : {reason}"
             text += f" ({self.reason})"
         return text
+
+    @property
+    def waiting_rank(self) -> str:
+        """« 1er », « 2e »: the child's rank on the waiting list."""
+        return "1er" if self.waiting_position == 1 else f"{self.waiting_position}e"
 
 
 @dataclass(frozen=True)
@@ -356,8 +367,33 @@ class _Snapshot:
     child_bookings: dict[tuple[int, date], Booking]
     taken: dict[tuple[int, date], int]
     overrides: dict[tuple[int, date], int]
+    waiting: dict[tuple[int, date], int]
     closures: dict[int, dict[date, str]]
     cart: Cart
+
+
+# Per (prestation, day) of a window: the places taken, as cart_validate counts them; the
+# capacity when staff changed it; the child's rank on the waiting list.
+FIGURES_SQL = """
+    SELECT 'taken', b.prestation_id, b.day, count(*)
+    FROM reservations_booking b
+    WHERE b.prestation_id = ANY(%(ids)s) AND b.day BETWEEN %(first)s AND %(last)s
+      AND b.state = ANY(%(taken_states)s) AND NOT (b.state = %(held)s AND b.held_until <= %(now)s)
+    GROUP BY b.prestation_id, b.day
+    UNION ALL
+    SELECT 'capacity', d.prestation_id, d.day, d.capacity
+    FROM reservations_prestationday d
+    WHERE d.prestation_id = ANY(%(ids)s) AND d.day BETWEEN %(first)s AND %(last)s
+      AND d.capacity IS NOT NULL
+    UNION ALL
+    SELECT 'waiting', w.prestation_id, w.day,
+        (SELECT count(*) FROM reservations_waitinglistentry a
+         WHERE a.prestation_id = w.prestation_id AND a.day = w.day
+           AND a.promoted_to_id IS NULL AND a.id <= w.id)
+    FROM reservations_waitinglistentry w
+    WHERE w.child_id = %(child)s AND w.prestation_id = ANY(%(ids)s)
+      AND w.day BETWEEN %(first)s AND %(last)s AND w.promoted_to_id IS NULL
+"""
 
 
 def _load(
@@ -386,35 +422,36 @@ def _load(
     }
     taken: dict[tuple[int, date], int] = {}
     overrides: dict[tuple[int, date], int] = {}
+    waiting: dict[tuple[int, date], int] = {}
     closures: dict[int, dict[date, str]] = {}
     if ids:
-        # 2. Places taken per (prestation, day), as cart_validate counts them, and the days
-        # whose capacity staff changed: one UNION ALL, rows (prestation, day, taken, override).
-        counted = (
-            Booking.objects.filter(prestation_id__in=ids, day__range=window, state__in=TAKEN_STATES)
-            .exclude(state=BookingState.HELD, held_until__lte=now)
-            .values("prestation_id", "day")
-            .annotate(taken=Count("id"), override=Value(None, output_field=IntegerField()))
-            .values_list("prestation_id", "day", "taken", "override")
-        )
-        changed = (
-            PrestationDay.objects.filter(
-                prestation_id__in=ids, day__range=window, capacity__isnull=False
+        # 2. Places taken per (prestation, day), as cart_validate counts them, the days whose
+        # capacity staff changed, and the child's rank on waiting lists: one UNION ALL of
+        # rows (kind, prestation, day, figure).
+        with connection.cursor() as cursor:  # raw: the page's costliest query to compile
+            cursor.execute(
+                FIGURES_SQL,
+                {
+                    "ids": ids,
+                    "first": window[0],
+                    "last": window[1],
+                    "taken_states": [str(state) for state in TAKEN_STATES],
+                    "held": str(BookingState.HELD),
+                    "now": now,
+                    "child": child.pk,
+                },
             )
-            .annotate(taken=Value(0, output_field=IntegerField()), override=F("capacity"))
-            .values_list("prestation_id", "day", "taken", "override")
-        )
-        for prestation_id, day, count, override in counted.union(changed, all=True):
-            if override is None:
-                taken[(prestation_id, day)] = count
-            else:
-                overrides[(prestation_id, day)] = override
+            figure_rows = cursor.fetchall()
+        figures = {"taken": taken, "capacity": overrides, "waiting": waiting}
+        for kind, prestation_id, day, figure in figure_rows:
+            figures[kind][(prestation_id, day)] = figure
         # 3. Staff closures of the service or of one of its prestations.
         closures = policy.closures_for(prestations, days)
     return _Snapshot(
         child_bookings=child_bookings,
         taken=taken,
         overrides=overrides,
+        waiting=waiting,
         closures=closures,
         cart=_cart(foyer=foyer, rows=rows, now=now),
     )
@@ -467,18 +504,46 @@ def _cart(*, foyer: Foyer, rows: Iterable[Booking], now: datetime) -> Cart:
     )
 
 
-def _cell(snapshot: _Snapshot, prestation: Prestation, day: date, now: datetime) -> Cell:
+class _Judge:
+    """Each prestation's rules and closure calendar, built once for all its cells."""
+
+    def __init__(self, snapshot: _Snapshot):
+        self.snapshot = snapshot
+        self.by_prestation: dict[int, tuple] = {}
+
+    def of(self, prestation: Prestation):
+        found = self.by_prestation.get(prestation.pk)
+        if found is None:
+            closures = self.snapshot.closures.get(prestation.pk, {})
+            found = (
+                closures,
+                policy.closure_calendar(prestation, closures),
+                policy.prestation_rules(prestation),
+            )
+            self.by_prestation[prestation.pk] = found
+        return found
+
+
+def _cell(judge: _Judge, prestation: Prestation, day: date, now: datetime) -> Cell:
+    snapshot = judge.snapshot
     key = (prestation.pk, day)
     booking = snapshot.child_bookings.get(key)
     if booking is not None:
         state, reason = _STATE_OF_BOOKING[BookingState(booking.state)]
         return Cell(prestation, day, state, reason, booking=booking)
-    closures = snapshot.closures.get(prestation.pk, {})
+    closures, calendar, prestation_rules = judge.of(prestation)
     # Closed before gone by: a past Wednesday still reads « ... », not « réservation close ».
-    closed = policy.closure_calendar(prestation, closures).closed_reason(day)
+    closed = calendar.closed_reason(day)
     if closed is not None:
         return Cell(prestation, day, CellState.CLOSED, closed)
-    refusal = policy.refusal(prestation=prestation, day=day, now=now, closures=closures)
+    refusal = policy.refusal(
+        prestation=prestation,
+        day=day,
+        now=now,
+        closures=closures,
+        calendar=calendar,
+        prestation_rules_=prestation_rules,
+    )
     if refusal == NOT_RUNNING:
         return Cell(prestation, day, CellState.CLOSED, refusal)
     if refusal:
@@ -486,7 +551,8 @@ def _cell(snapshot: _Snapshot, prestation: Prestation, day: date, now: datetime)
     capacity = snapshot.overrides.get(key, prestation.capacity)
     remaining = max(capacity - snapshot.taken.get(key, 0), 0)
     if remaining == 0:
-        return Cell(prestation, day, CellState.FULL, FULL, remaining=0)
+        position = snapshot.waiting.get(key)
+        return Cell(prestation, day, CellState.FULL, FULL, remaining=0, waiting_position=position)
     return Cell(prestation, day, CellState.BOOKABLE, remaining=remaining)
 
 
@@ -518,12 +584,13 @@ def period_grid(
         days=[day for days in week_days for day in days],
         now=now,
     )
+    judge = _Judge(snapshot)
     grid_weeks = tuple(
         Week(
             days[0],
             tuple(Column(day) for day in days),
             tuple(
-                Row(p, tuple(_cell(snapshot, p, day, now) for day in days))
+                Row(p, tuple(_cell(judge, p, day, now) for day in days))
                 for p in service.prestations
             ),
         )
@@ -552,6 +619,7 @@ def period_cells(
     """
     days = sorted(set(days))
     snapshot = _load(foyer=foyer, child=child, prestations=[prestation], days=days, now=now)
+    judge = _Judge(snapshot)
     return CellsView(
-        cells={day: _cell(snapshot, prestation, day, now) for day in days}, cart=snapshot.cart
+        cells={day: _cell(judge, prestation, day, now) for day in days}, cart=snapshot.cart
     )

@@ -275,7 +275,7 @@ def test_a_policy_refusal_locks_the_cell_with_its_reason(tenant_a, in_tenant, mo
     reason = "Réservation close depuis le lundi 20/01/2025 à 17h00"
     seen = []
 
-    def refusal(*, prestation, day, now, closures):
+    def refusal(*, prestation, day, now, closures, **prepared):
         seen.append((prestation.name, day))
         return reason if day == date(2025, 1, 21) else None
 

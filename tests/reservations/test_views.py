@@ -275,12 +275,23 @@ def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, t
     child = family.children[0]
     with in_tenant(tenant_a):
         others_book(site.cantine, day("31/01"), 2)
+        first = WaitingListEntry.objects.create(
+            child=ChildFactory(), prestation=site.cantine, day=day("31/01")
+        )
     html = click(client_a, child, site.cantine, day("31/01")).content.decode()
     assert cell_state(html, site.cantine, day("31/01")) == CellState.FULL
-    text = views.WAITLIST_JOINED.format(name="CANTINE", day=day("31/01"), position=1)
+    text = views.WAITLIST_JOINED.format(name="CANTINE", day=day("31/01"), position=2)
     assert escape(text) in html
+    # The cell shows the child's rank, in words for screen readers too.
+    cell = cell_html(html, site.cantine, day("31/01"))
+    assert '<span class="ef-places" aria-hidden="true">2e</span>' in cell
+    assert "complet, 2e sur la liste d&#x27;attente" in cell
     with in_tenant(tenant_a):
         assert WaitingListEntry.objects.filter(child=child, day=day("31/01")).count() == 1
+        # The first in line got a place elsewhere: the child moves up.
+        first.delete()
+    cell = cell_html(page(client_a), site.cantine, day("31/01"))
+    assert '<span class="ef-places" aria-hidden="true">1er</span>' in cell
 
 
 def test_a_refusal_of_the_service_leaves_the_cell_as_it_was(
@@ -502,7 +513,7 @@ def test_the_grid_is_usable_with_a_keyboard_and_a_screen_reader(
     # 4 weeks × 5 days × 2 prestations: one cell each, a button unless closed.
     cells = re.findall(r'<div id="cellule-[^"]*" class="ef-cell ef-(\w+)"', body)
     assert len(cells) == 40
-    buttons = re.findall(r"<button type=\"submit\" name=\"cell\"[^>]*>", body)
+    buttons = re.findall(r"<button name=\"cell\"[^>]*>", body)
     assert len(buttons) == sum(1 for state in cells if state != CellState.CLOSED)
     ids = [re.search(r' id="([^"]+)"', b).group(1) for b in buttons]
     assert len(set(ids)) == len(ids)
