@@ -297,6 +297,8 @@ LOGGING = {
 }
 
 # SECURITY
+# Sessions read from the cache (Redis when configured), written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Prefetch,
@@ -131,12 +132,26 @@ class ServiceOption:
         return self.service.name
 
 
+SERVICES_CACHE_SECONDS = 60
+
+
+def services_cache_key() -> str:
+    return f"reservations:services:{connection.schema_name}"
+
+
 def service_options() -> list[ServiceOption]:
     """Return the services that have prestations, each with them, in display order.
 
-    One query (prestations joined to their service). A service without prestations has
-    nothing to book and is left out.
+    Cached per collectivité (reservations.signals drops it when a service or prestation
+    changes; SERVICES_CACHE_SECONDS bounds what another process may still hold without a
+    shared cache). Otherwise one query, prestations joined to their service. A service
+    without prestations has nothing to book and is left out. Validation never relies on
+    this: it reads the prestations again under its locks.
     """
+    return cache.get_or_set(services_cache_key(), _service_options, SERVICES_CACHE_SECONDS)
+
+
+def _service_options() -> list[ServiceOption]:
     prestations = Prestation.objects.select_related("service").order_by(
         "service__display_order", "service__name", "service_id", "display_order", "name", "pk"
     )
