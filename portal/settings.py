@@ -193,6 +193,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Attachments of news and requests: never served by the proxy, only through their views.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private"))
 STORAGES = {
     # Each collectivité's files live in a folder of its own (MEDIA_ROOT/<schema>/...).
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},

@@ -1,4 +1,4 @@
-"""File storages that are not per collectivité."""
+"""File storages: platform-wide public files, and private files served only by a view."""
 
 import os
 
@@ -26,3 +26,28 @@ class PlatformStorage(FileSystemStorage):
 
 def platform_storage() -> FileSystemStorage:
     return PlatformStorage()
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files without a public URL, under PRIVATE_MEDIA_ROOT (default DATA_DIR/private).
+
+    MEDIA_ROOT is served to anyone (by the proxy in production, the dev server here): news
+    attachments and families' justificatifs live here instead, each under its
+    collectivité's schema (the models' ``upload_to`` put it first), and reach a browser only
+    through a view that checks who asks. The root is read at each use, so tests may move it.
+    """
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL: link to the view that serves them.")
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()

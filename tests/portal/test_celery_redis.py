@@ -33,10 +33,13 @@ def probe_schema_task() -> dict:
 
 def _drop_broker_pools() -> None:
     """Forget pooled broker connections: eager calls in earlier tests opened memory:// ones."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()  # kombu's registry would hand the closed pools out again
 
 
 @pytest.fixture
