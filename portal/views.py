@@ -31,8 +31,19 @@ def public_home(request):
 
 
 def tenant_home(request):
-    """A collectivité's home page: its name, how to reach it, and the family menu."""
-    return render(request, "portal/tenant_home.html")
+    """A collectivité's home page: its name, how to reach it, the family menu, the latest news.
+
+    Anonymous visitors see the latest posts for every family (one query); an account sees
+    those its foyer is in the audience of, and staff see all (news.selectors).
+    """
+    # Imported here: this module is shared with the public schema, news is a tenant app.
+    from django.utils import timezone
+
+    from news.selectors import latest_posts, reader_for
+
+    reader = reader_for(user=request.user, collectivite=request.tenant)
+    posts = latest_posts(reader=reader, now=timezone.now())
+    return render(request, "portal/tenant_home.html", {"posts": posts})
 
 
 def contacts(request):
