@@ -5,6 +5,8 @@ import os
 from django.core.management.base import BaseCommand
 
 from families.demo import MULTI_ACCOUNT, PENDING, seed_foyers, seed_pending_foyer
+from news.demo import seed_news
+from requests_inbox.demo import seed_requests
 from reservations.demo import seed_services
 from tenants.demo import DEMO_PASSWORD, PLATFORM_ADMIN, seed_collectivites, seed_public, staff_email
 from tenants.models import Role
@@ -23,6 +25,8 @@ class Command(BaseCommand):
             count = seed_foyers(collectivite)
             code = seed_pending_foyer(collectivite)
             seed_services(collectivite)
+            seed_requests(collectivite)
+            seed_news(collectivite)
             domain = collectivite.get_primary_domain().domain
             lines.append(f"{collectivite.name} — http://{domain}:{port}/ ({count} foyers)")
             for role in Role.values:
