@@ -135,7 +135,8 @@ def run() -> dict:
                 f"127.0.0.1:{port}",
             ],
             cwd=root,
-            env={**os.environ, "DEBUG": "0"},  # as deployed: no query log, cached templates
+            # As deployed: no query log, cached templates, persistent connections.
+            env={**os.environ, "DEBUG": "0", "CONN_MAX_AGE": "60"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -131,8 +131,9 @@ TEMPLATES = [
 # DATABASES
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Persistent connections (seconds; 0 closes each request's): a new connection per request
-# cost about as much as rendering the Vue Période. Health-checked before reuse.
-CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
+# cost about as much as rendering the Vue Période. Health-checked before reuse. Off by
+# default in development: runserver starts a thread per request, each would keep its own.
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60" if PRODUCTION else "0"))
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL)
 elif PRODUCTION:
