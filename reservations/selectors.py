@@ -84,7 +84,9 @@ STYLES = {
         StateStyle(CellState.HELD, "en attente de paiement", "place retenue le temps du paiement"),
         StateStyle(CellState.CANCEL_REQUESTED, "demande d'annulation", "annulation demandée"),
         StateStyle(
-            CellState.FULL, "complet", "cliquez pour la liste d'attente, où s'affiche votre rang"
+            CellState.FULL,
+            "complet",
+            "cliquez pour la liste d'attente (votre rang s'affiche), à nouveau pour la quitter",
         ),
         StateStyle(CellState.LOCKED, "réservation close", "délai de réservation dépassé"),
         StateStyle(CellState.CLOSED, "fermé", "pas de service ce jour-là", symbol="..."),

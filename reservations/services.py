@@ -403,6 +403,7 @@ def _full_lines(
 
 WAITLIST_NOT_FULL = "Il reste des places ce jour-là : réservez-la directement."
 ALREADY_WAITING = "Cet enfant est déjà sur la liste d'attente de ce jour."
+NOT_WAITING = "Cet enfant n'est pas sur la liste d'attente de ce jour."
 
 
 def waitlist_join(*, child: Child, prestation: Prestation, day: date, now=None):
@@ -429,6 +430,15 @@ def waitlist_join(*, child: Child, prestation: Prestation, day: date, now=None):
         except IntegrityError as error:
             raise ReservationsError(ALREADY_WAITING) from error
     return waitlist_position(entry=entry)
+
+
+def waitlist_leave(*, child: Child, prestation: Prestation, day: date) -> None:
+    """Take ``child`` off the waiting list of a prestation-day (the next ones move up)."""
+    deleted, _ = WaitingListEntry.objects.filter(
+        child=child, prestation=prestation, day=day, promoted_to__isnull=True
+    ).delete()
+    if not deleted:
+        raise ReservationsError(NOT_WAITING)
 
 
 def waitlist_position(*, entry) -> int:

@@ -45,6 +45,7 @@ from reservations.services import (
     cart_validate,
     forfait_add,
     waitlist_join,
+    waitlist_leave,
 )
 
 WEEKS_SHOWN = 4
@@ -70,6 +71,7 @@ CANCEL_ASKED = (
     "validez-le pour l'envoyer."
 )
 CANCEL_WITHDRAWN = "{name} le {day:%d/%m/%Y} : demande d'annulation retirée."
+WAITLIST_LEFT = "{name} le {day:%d/%m/%Y} : retiré de la liste d'attente."
 WAITLIST_JOINED = (
     "{name} le {day:%d/%m/%Y} est complet : votre enfant est n° {position} sur la liste "
     "d'attente. Vous serez prévenu par e-mail si une place se libère."
@@ -210,6 +212,9 @@ def toggle(request, foyer):
         elif cell.state == CellState.CANCEL_REQUESTED:
             cancel_request_withdraw(booking=cell.booking, user=request.user)
             text = CANCEL_WITHDRAWN.format(name=prestation.name, day=day)
+        elif cell.state == CellState.FULL and cell.waiting_position:
+            waitlist_leave(child=child, prestation=prestation, day=day)
+            text = WAITLIST_LEFT.format(name=prestation.name, day=day)
         elif cell.state == CellState.FULL:
             position = waitlist_join(child=child, prestation=prestation, day=day, now=now)
             text = WAITLIST_JOINED.format(name=prestation.name, day=day, position=position)

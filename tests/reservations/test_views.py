@@ -292,6 +292,12 @@ def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, t
         first.delete()
     cell = cell_html(page(client_a), site.cantine, day("31/01"))
     assert '<span class="ef-places" aria-hidden="true">1er</span>' in cell
+    # A second click leaves the line.
+    html = click(client_a, child, site.cantine, day("31/01")).content.decode()
+    assert escape(views.WAITLIST_LEFT.format(name="CANTINE", day=day("31/01"))) in html
+    assert "ef-places" not in cell_html(html, site.cantine, day("31/01"))
+    with in_tenant(tenant_a):
+        assert not WaitingListEntry.objects.filter(child=child).exists()
 
 
 def test_a_refusal_of_the_service_leaves_the_cell_as_it_was(
