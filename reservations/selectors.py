@@ -42,6 +42,8 @@ from reservations.models import (
 from reservations.pricing import cart_total
 from reservations.rules import local_day
 
+# A bookable cell shows its places left when they run this low.
+FEW_PLACES = 10
 WEEKDAY_LETTERS = {1: "L", 2: "M", 3: "M", 4: "J", 5: "V"}
 # The foyer's lines the cart panel shows: requests to validate, and places held for payment.
 CART_STATES = (BookingState.CART, BookingState.CANCEL_REQUESTED, BookingState.HELD)
@@ -248,6 +250,15 @@ class Cell:
                 return f"{self.prestation.name}, {self.day_label} : {reason}"
             text += f" ({self.reason})"
         return text
+
+    @property
+    def figure(self) -> str:
+        """What the cell writes under its icon: places when few are left, or the child's rank."""
+        if self.state == CellState.BOOKABLE and self.remaining <= FEW_PLACES:
+            return str(self.remaining)
+        if self.state == CellState.FULL and self.waiting_position:
+            return self.waiting_rank
+        return ""
 
     @property
     def waiting_rank(self) -> str:

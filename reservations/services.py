@@ -204,10 +204,6 @@ def _columns(model, alias: str) -> list[str]:
     return [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
 
 
-def _attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
 # The foyer's cart lines with their prestation, service and child, the lines locked: what
 # select_for_update(of=("self",)).select_related(...) sends, without compiling it each time
 # (that compilation was a third of a validation). Columns come from the models' fields.
@@ -227,6 +223,18 @@ CART_LINES_SQL = (
 )
 
 
+def _line_spans():
+    """Yield (model, its attnames, first column, last column) of each model in a row."""
+    first = 0
+    for model, _ in _LINE_MODELS:
+        names = [f.attname for f in model._meta.concrete_fields]
+        yield model, names, first, first + len(names)
+        first += len(names)
+
+
+_LINE_SPANS = tuple(_line_spans())
+
+
 def _cart_lines_locked(foyer: Foyer) -> list[Booking]:
     """Return the foyer's cart and cancellation lines, locked, related rows attached."""
     with connection.cursor() as cursor:
@@ -235,19 +243,17 @@ def _cart_lines_locked(foyer: Foyer) -> list[Booking]:
             [foyer.pk, [str(BookingState.CART), str(BookingState.CANCEL_REQUESTED)]],
         )
         rows = cursor.fetchall()
-    spans, start = [], 0
-    for model, _ in _LINE_MODELS:
-        width = len(model._meta.concrete_fields)
-        spans.append((model, _attnames(model), start, start + width))
-        start += width
     lines, prestations = [], {}
     for row in rows:
         booking, prestation, service, child = (
             model.from_db(connection.alias, names, row[first:last])
-            for model, names, first, last in spans
+            for model, names, first, last in _LINE_SPANS
         )
-        prestation = prestations.setdefault(prestation.pk, prestation)
-        prestation.service = service
+        if prestation.pk in prestations:
+            prestation = prestations[prestation.pk]
+        else:
+            prestation.service = service
+            prestations[prestation.pk] = prestation
         booking.prestation, booking.child = prestation, child
         lines.append(booking)
     return lines

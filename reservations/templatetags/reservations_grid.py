@@ -13,9 +13,6 @@ from reservations.selectors import Cell, CellState
 
 register = template.Library()
 
-# Places are shown on a bookable cell when they run low.
-FEW_PLACES = 10
-
 
 @register.simple_tag
 def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> str:
@@ -30,16 +27,9 @@ def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> str:
             cell.aria_label,
         )
     else:
-        if cell.state == CellState.BOOKABLE and cell.remaining <= FEW_PLACES:
-            figure = format_html(
-                '<span class="ef-places" aria-hidden="true">{}</span>', cell.remaining
-            )
-        elif cell.state == CellState.FULL and cell.waiting_position:
-            figure = format_html(
-                '<span class="ef-places" aria-hidden="true">{}</span>', cell.waiting_rank
-            )
-        else:
-            figure = ""
+        figure = cell.figure and format_html(
+            '<span class="ef-places" aria-hidden="true">{}</span>', cell.figure
+        )
         inner = format_html(
             '<button name="cell" value="{}" hx-post="{}" id="{}" aria-label="{}"{}>{}</button>',
             cell.key,
