@@ -32,6 +32,7 @@ taux d'effort's maximum): the mairie cannot grant a reduction it has no proof of
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -169,7 +170,7 @@ def _bracket_problems(brackets: Sequence[Bracket]) -> list[str]:
     for bracket in ordered:
         if bracket.high is not None and bracket.high < bracket.low:
             problems.append(BRACKETS_ORDER.format(low=bracket.low, high=bracket.high))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if before.high is None:
             problems.append(BRACKETS_OPEN_END)
             break
@@ -188,9 +189,7 @@ def tariff_problems(tariff: Tariff, *, hours: Decimal | None = None) -> list[str
     ``hours`` is the prestation's length, checked for an hourly tariff.
     """
     problems = []
-    modes = sum(
-        (tariff.price is not None, bool(tariff.brackets), tariff.effort_rate is not None)
-    )
+    modes = sum((tariff.price is not None, bool(tariff.brackets), tariff.effort_rate is not None))
     if modes == 0:
         problems.append(NO_PRICE)
     elif modes > 1:
@@ -228,7 +227,7 @@ def periods_problems(tariffs: Iterable[Tariff]) -> list[str]:
     """Return why the validity periods of one prestation's tariffs overlap (empty: they don't)."""
     ordered = sorted(tariffs, key=lambda t: t.valid_from)
     problems = []
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if before.valid_to is None or after.valid_from <= before.valid_to:
             problems.append(PERIODS_OVERLAP.format(other=_period_label(before)))
     return problems

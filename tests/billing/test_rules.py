@@ -35,7 +35,7 @@ SOIR_T2 = rules.hours_between(time(16, 30), time(18, 30))
 
 
 def test_hours_of_the_seed_slots():
-    assert (MATIN, SOIR_T1, SOIR_T2) == (D(1), D(1), D(2))
+    assert (D(1), D(1), D(2)) == (MATIN, SOIR_T1, SOIR_T2)
     assert rules.hours_between(time(16, 30), time(18)) == D("1.5")
 
 
@@ -142,9 +142,15 @@ def test_forfait_is_billed_per_period_not_per_day():
     assert rules.price_day(forfait, qf=None, booked=True, attendance=None) is None
     start, end = rules.forfait_period(date(2026, 2, 17), "month")
     assert (start, end) == (date(2026, 2, 1), date(2026, 2, 28))
-    assert rules.forfait_period(date(2026, 12, 3), "week") == (date(2026, 11, 30), date(2026, 12, 6))
+    assert rules.forfait_period(date(2026, 12, 3), "week") == (
+        date(2026, 11, 30),
+        date(2026, 12, 6),
+    )
     line = rules.price_forfait(forfait, qf=None, start=start, end=end)
-    assert (line.amount, line.label) == (D("35.00"), "GARDERIE (forfait du 01/02/2026 au 28/02/2026)")
+    assert (line.amount, line.label) == (
+        D("35.00"),
+        "GARDERIE (forfait du 01/02/2026 au 28/02/2026)",
+    )
 
 
 def test_the_tariff_of_the_day_served():
