@@ -48,6 +48,7 @@ __all__ = [
     "Tariff",
     "TariffError",
     "bracket_for",
+    "bracket_problems",
     "forfait_period",
     "hours_between",
     "money",
@@ -162,8 +163,11 @@ def money(value: Decimal) -> Decimal:
 # --- Checks -----------------------------------------------------------------------------
 
 
-def _bracket_problems(brackets: Sequence[Bracket]) -> list[str]:
-    problems = []
+def bracket_problems(brackets: Sequence[Bracket]) -> list[str]:
+    """Return why ``brackets`` do not cover every QF exactly once, or have a negative price."""
+    problems = [NEGATIVE_PRICE.format(what=f"tranche {b.label}") for b in brackets if b.price < 0]
+    if not brackets:
+        return problems
     ordered = sorted(brackets, key=lambda b: b.low)
     if ordered[0].low != 0:
         problems.append(BRACKETS_START)
@@ -202,14 +206,13 @@ def tariff_problems(tariff: Tariff, *, hours: Decimal | None = None) -> list[str
         "minimum": tariff.effort_min,
         "maximum": tariff.effort_max,
     }
-    amounts.update({f"tranche {b.label}": b.price for b in tariff.brackets})
     problems.extend(
         NEGATIVE_PRICE.format(what=what)
         for what, value in amounts.items()
         if value is not None and value < 0
     )
     if tariff.brackets:
-        problems.extend(_bracket_problems(tariff.brackets))
+        problems.extend(bracket_problems(tariff.brackets))
     if tariff.effort_rate is not None and (
         tariff.effort_min is None
         or tariff.effort_max is None

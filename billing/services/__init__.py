@@ -1,0 +1,1 @@
+"""Writes of billing: numbers, tariffs, attendance, invoices and credit notes."""

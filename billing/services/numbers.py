@@ -1,0 +1,52 @@
+"""Continuous numbers per service, year and kind (invoices, credit notes).
+
+The counter row is taken by ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one statement that
+creates the row or increments it, and keeps it locked until the caller's transaction ends.
+A run that fails rolls its numbers back with its invoices, so there is never a gap; two
+runs at once wait on the row, so there is never a duplicate.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from billing.models import BillingProfile, CounterKind
+from reservations.models import Service
+
+NEXT_SQL = """
+    INSERT INTO billing_numbercounter (service_id, year, kind, last)
+    VALUES (%s, %s, %s, 1)
+    ON CONFLICT (service_id, year, kind) DO UPDATE SET last = billing_numbercounter.last + 1
+    RETURNING last
+"""
+DEFAULT_CODE_LENGTH = 3
+
+
+def default_code(service: Service) -> str:
+    """« CAN » for « CANTINE … », from the service's name: letters only, upper case."""
+    letters = "".join(ch for ch in service.name.upper() if "A" <= ch <= "Z")
+    return (letters[:DEFAULT_CODE_LENGTH] or "FAC").ljust(DEFAULT_CODE_LENGTH, "X")
+
+
+def billing_profile(service: Service) -> BillingProfile:
+    """Return the service's billing profile, created with default settings on first use."""
+    profile, _ = BillingProfile.objects.get_or_create(
+        service=service, defaults={"code": default_code(service)}
+    )
+    return profile
+
+
+def number_next(*, service: Service, year: int, kind: str = CounterKind.INVOICE) -> str:
+    """Return the next number of ``kind`` for ``service`` and ``year``, formatted.
+
+    Caller must be in the transaction that writes the numbered document: the counter row
+    stays locked until it commits or rolls back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("number_next must run inside the transaction that uses the number.")
+    profile = billing_profile(service)
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_SQL, [service.pk, year, str(kind)])
+        (number,) = cursor.fetchone()
+    pattern = profile.credit_pattern if kind == CounterKind.CREDIT else profile.invoice_pattern
+    return pattern.format(year=year, code=profile.code, number=number)
