@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from billing.models import BillingProfile, CounterKind
 from reservations.models import Service
 
-NEXT_SQL = """
+TAKE_SQL = """
     INSERT INTO billing_numbercounter (service_id, year, kind, last)
-    VALUES (%s, %s, %s, 1)
-    ON CONFLICT (service_id, year, kind) DO UPDATE SET last = billing_numbercounter.last + 1
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (service_id, year, kind)
+    DO UPDATE SET last = billing_numbercounter.last + EXCLUDED.last
     RETURNING last
 """
 DEFAULT_CODE_LENGTH = 3
@@ -36,17 +37,29 @@ def billing_profile(service: Service) -> BillingProfile:
     return profile
 
 
-def number_next(*, service: Service, year: int, kind: str = CounterKind.INVOICE) -> str:
-    """Return the next number of ``kind`` for ``service`` and ``year``, formatted.
+def numbers_take(
+    *, service: Service, year: int, count: int, kind: str = CounterKind.INVOICE
+) -> list[str]:
+    """Return the next ``count`` numbers of ``kind`` for ``service`` and ``year``, formatted.
 
-    Caller must be in the transaction that writes the numbered document: the counter row
-    stays locked until it commits or rolls back.
+    One statement whatever ``count``. Caller must be in the transaction that writes the
+    numbered documents: the counter row stays locked until it commits or rolls back.
     """
+    if count < 1:
+        return []
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("number_next must run inside the transaction that uses the number.")
+        raise RuntimeError("Numbers must be taken inside the transaction that uses them.")
     profile = billing_profile(service)
     with connection.cursor() as cursor:
-        cursor.execute(NEXT_SQL, [service.pk, year, str(kind)])
-        (number,) = cursor.fetchone()
+        cursor.execute(TAKE_SQL, [service.pk, year, str(kind), count])
+        (last,) = cursor.fetchone()
     pattern = profile.credit_pattern if kind == CounterKind.CREDIT else profile.invoice_pattern
-    return pattern.format(year=year, code=profile.code, number=number)
+    return [
+        pattern.format(year=year, code=profile.code, number=number)
+        for number in range(last - count + 1, last + 1)
+    ]
+
+
+def number_next(*, service: Service, year: int, kind: str = CounterKind.INVOICE) -> str:
+    """Return the next number of ``kind`` (see ``numbers_take``)."""
+    return numbers_take(service=service, year=year, count=1, kind=kind)[0]

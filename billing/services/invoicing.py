@@ -1,0 +1,462 @@
+"""Post-facturation: from a period's bookings and attendance to one invoice per foyer.
+
+What a day bills is the tariff engine's to say (``billing.rules.price_day``); this module
+gathers the days, prices them with the tariff valid on each day and the foyer's QF of that
+day, and writes the invoices.
+
+The run is idempotent: a booking, a presence without booking or a forfait period already on
+an invoice line is never billed again (and the database's unique constraints make sure of
+it), a foyer already invoiced for the same period is skipped and counted. It works by
+batches of foyers, each batch in its own transaction with its block of numbers: a failure
+keeps what earlier batches issued, and running again finishes the job.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from billing import rules, tariffs
+from billing.models import (
+    Attendance,
+    BillingProfile,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceRun,
+    RunStatus,
+)
+from billing.services.numbers import billing_profile, numbers_take
+from families.models import Child, Foyer, Responsable
+from reservations.models import BookingState, Prestation, PrestationKind, Service
+
+# Booked days that stand: validated, or validated with a cancellation only asked for. A
+# cancelled booking (in time, justified absence, closure, unpaid hold) is never billed.
+BILLED_STATES = (BookingState.VALIDATED, BookingState.CANCEL_REQUESTED)
+BATCH_FOYERS = 500
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    child_id: int
+    child_name: str
+    prestation_id: int
+    label: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    day: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    booking_id: int | None = None
+    attendance_id: int | None = None
+
+
+@dataclass
+class Bill:
+    """What one foyer owes for the period, before it is issued."""
+
+    foyer_id: int
+    foyer_name: str
+    payer_name: str
+    payer_address: str
+    lines: list[DraftLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """« Aperçu » of a run: totals per foyer, nothing written."""
+
+    bills: tuple[Bill, ...]
+    already_billed: int
+
+    @property
+    def total(self) -> Decimal:
+        return sum((bill.total for bill in self.bills), Decimal("0.00"))
+
+    @property
+    def lines(self) -> int:
+        return sum(len(bill.lines) for bill in self.bills)
+
+
+def _period_q(service: Service, start: date, end: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}prestation__service": service, f"{prefix}day__range": (start, end)})
+
+
+def _billed_bookings():
+    return InvoiceLine.objects.filter(booking_id=OuterRef("pk"))
+
+
+def _billed_presences():
+    return InvoiceLine.objects.filter(attendance_id=OuterRef("pk"), booking__isnull=True)
+
+
+def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[int], int]:
+    """Return the foyers with something to bill in the period (by name), and how many
+    invoices were already issued for exactly this period (those foyers are skipped)."""
+    from reservations.models import Booking
+
+    booked = (
+        Booking.objects.filter(_period_q(service, start, end), state__in=BILLED_STATES)
+        .exclude(Exists(_billed_bookings()))
+        .values("child__foyer_id")
+    )
+    present = (
+        Attendance.objects.filter(_period_q(service, start, end), booking__isnull=True)
+        .exclude(Exists(_billed_presences()))
+        .values("child__foyer_id")
+    )
+    foyers = Foyer.objects.filter(Q(pk__in=booked) | Q(pk__in=present))
+    invoiced = _invoiced(service, start, end)
+    ids = list(
+        foyers.exclude(pk__in=invoiced.values("foyer_id"))
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+    )
+    return ids, invoiced.count()
+
+
+def _invoiced(service: Service, start: date, end: date):
+    """The invoices already issued for exactly this service and period."""
+    return Invoice.objects.filter(
+        kind=InvoiceKind.INVOICE, service=service, period_start=start, period_end=end
+    )
+
+
+def _payers(foyer_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """Return {foyer id: (foyer name, « M. BERNARD Paul », address)} from responsable 1."""
+    names = dict(Foyer.objects.filter(pk__in=foyer_ids).values_list("pk", "name"))
+    payers = {pk: (name, name, "") for pk, name in names.items()}
+    rows = (
+        Responsable.objects.filter(foyer_id__in=foyer_ids)
+        .order_by("foyer_id", "-rank")  # rank 1 written last: it wins
+        .values_list("foyer_id", "civilite", "last_name", "first_name", "address")
+    )
+    for foyer_id, civilite, last_name, first_name, address in rows:
+        title = "M." if civilite == "M" else "Mme"
+        payers[foyer_id] = (names[foyer_id], f"{title} {last_name} {first_name}", address)
+    return payers
+
+
+def draft_bills(
+    *,
+    service: Service,
+    start: date,
+    end: date,
+    foyer_ids: Sequence[int],
+    prestations: dict[int, Prestation] | None = None,
+    tariff_rules: dict[int, list[rules.Tariff]] | None = None,
+) -> list[Bill]:
+    """Price the period for ``foyer_ids``: one Bill per foyer with something due.
+
+    Six queries whatever the number of foyers, days and lines (prestations and tariffs are
+    two of them, passed in by a run that prices many batches).
+    """
+    from reservations.models import Booking
+
+    if prestations is None:
+        prestations = {p.pk: p for p in Prestation.objects.filter(service=service)}
+    if tariff_rules is None:
+        tariff_rules = tariffs.tariffs_by_prestation(prestations.values())
+    scope = Q(child__foyer_id__in=list(foyer_ids))
+    booked = (
+        Booking.objects.filter(scope, _period_q(service, start, end), state__in=BILLED_STATES)
+        .exclude(Exists(_billed_bookings()))
+        .values_list("pk", "child_id", "prestation_id", "day")
+    )
+    marks = (
+        Attendance.objects.filter(scope, _period_q(service, start, end))
+        .exclude(Exists(_billed_presences()))
+        .values_list("pk", "child_id", "prestation_id", "day", "status", "booking_id")
+    )
+    billed_forfaits = set(
+        InvoiceLine.objects.filter(
+            child__foyer_id__in=list(foyer_ids),
+            prestation__service=service,
+            period_start__isnull=False,
+        ).values_list("child_id", "prestation_id", "period_start")
+    )
+    children = {
+        pk: (foyer_id, f"{first} {last}")
+        for pk, foyer_id, first, last in Child.objects.filter(
+            foyer_id__in=list(foyer_ids)
+        ).values_list("pk", "foyer_id", "first_name", "last_name")
+    }
+    quotients = tariffs.quotients_by_foyer(foyer_ids, start, end)
+    payers = _payers(foyer_ids)
+
+    # (child, prestation, day) → [booking id or None, attendance (id, status) or None]
+    days: dict[tuple[int, int, date], list] = defaultdict(lambda: [None, None])
+    for pk, child_id, prestation_id, day in booked:
+        days[(child_id, prestation_id, day)][0] = pk
+    for pk, child_id, prestation_id, day, status, booking_id in marks:
+        entry = days.get((child_id, prestation_id, day))
+        if entry is not None or booking_id is None:
+            # A mark of a booking no longer billed (cancelled, already invoiced) prices
+            # nothing on its own: only a presence without booking does.
+            days[(child_id, prestation_id, day)][1] = (pk, rules.Attendance(status))
+
+    bills: dict[int, Bill] = {}
+    forfaits: dict[tuple[int, int, date, date], int | None] = {}
+    for (child_id, prestation_id, day), (booking_id, mark) in sorted(
+        days.items(), key=lambda item: (item[0][2], item[0][1], item[0][0])
+    ):
+        prestation = prestations[prestation_id]
+        tariff = rules.tariff_on(tariff_rules.get(prestation_id, ()), day)
+        if tariff is None:
+            continue  # no tariff that day: nothing to bill (staff see it in the preview)
+        foyer_id, child_name = children[child_id]
+        if prestation.kind == PrestationKind.FORFAIT:
+            if booking_id is not None:
+                period = rules.forfait_period(day, prestation.forfait_period)
+                if start <= period[0] <= end and (child_id, prestation_id, period[0]) not in (
+                    billed_forfaits
+                ):
+                    forfaits.setdefault((child_id, prestation_id, *period), booking_id)
+            continue
+        attendance_id, status = mark if mark else (None, None)
+        priced = rules.price_day(
+            tariff,
+            qf=tariffs.qf_on(quotients.get(foyer_id, []), day),
+            booked=booking_id is not None,
+            attendance=status,
+            hours=tariffs.prestation_hours(prestation),
+            name=tariff.label,
+        )
+        if priced is None:
+            continue
+        _bill(bills, payers, foyer_id).lines.append(
+            DraftLine(
+                child_id=child_id,
+                child_name=child_name,
+                prestation_id=prestation_id,
+                label=priced.label,
+                quantity=priced.quantity,
+                unit_price=priced.unit_price,
+                amount=priced.amount,
+                day=day,
+                booking_id=booking_id,
+                attendance_id=attendance_id if booking_id is None else None,
+            )
+        )
+    for (child_id, prestation_id, first, last), booking_id in forfaits.items():
+        tariff = rules.tariff_on(tariff_rules.get(prestation_id, ()), first)
+        tariff = tariff or rules.tariff_on(tariff_rules.get(prestation_id, ()), last)
+        if tariff is None:
+            continue
+        foyer_id, child_name = children[child_id]
+        priced = rules.price_forfait(
+            tariff,
+            qf=tariffs.qf_on(quotients.get(foyer_id, []), first),
+            start=first,
+            end=last,
+            name=tariff.label,
+        )
+        _bill(bills, payers, foyer_id).lines.append(
+            DraftLine(
+                child_id=child_id,
+                child_name=child_name,
+                prestation_id=prestation_id,
+                label=priced.label,
+                quantity=priced.quantity,
+                unit_price=priced.unit_price,
+                amount=priced.amount,
+                period_start=first,
+                period_end=last,
+                booking_id=booking_id,
+            )
+        )
+    for bill in bills.values():
+        bill.lines.sort(key=lambda line: (line.child_name, line.day or line.period_start))
+    order = {pk: n for n, pk in enumerate(foyer_ids)}
+    return sorted(bills.values(), key=lambda bill: order[bill.foyer_id])
+
+
+def _bill(bills: dict[int, Bill], payers, foyer_id: int) -> Bill:
+    bill = bills.get(foyer_id)
+    if bill is None:
+        foyer_name, payer_name, address = payers[foyer_id]
+        bill = bills[foyer_id] = Bill(foyer_id, foyer_name, payer_name, address)
+    return bill
+
+
+def invoice_preview(*, service: Service, start: date, end: date) -> Preview:
+    """Return what a run would bill now, per foyer, writing nothing."""
+    foyer_ids, already = foyers_to_bill(service=service, start=start, end=end)
+    bills: list[Bill] = []
+    prestations = {p.pk: p for p in Prestation.objects.filter(service=service)}
+    tariff_rules = tariffs.tariffs_by_prestation(prestations.values())
+    for batch in _batches(foyer_ids):
+        bills.extend(
+            draft_bills(
+                service=service,
+                start=start,
+                end=end,
+                foyer_ids=batch,
+                prestations=prestations,
+                tariff_rules=tariff_rules,
+            )
+        )
+    return Preview(bills=tuple(bills), already_billed=already)
+
+
+def _batches(ids: Sequence[int], size: int = BATCH_FOYERS) -> Iterable[Sequence[int]]:
+    for first in range(0, len(ids), size):
+        yield ids[first : first + size]
+
+
+def _issuer(service: Service) -> dict:
+    """The collectivité's header as printed on the invoice, copied at issue."""
+    from django.db import connection
+
+    tenant = connection.tenant
+    return {
+        "name": tenant.name,
+        "address": tenant.address,
+        "phone": tenant.phone,
+        "email": tenant.email,
+        "contact": tenant.contact_person,
+        "payfip": tenant.payfip_identifier,
+        "payment_instructions": billing_profile(service).payment_instructions,
+    }
+
+
+def bills_issue(
+    *, service: Service, start: date, end: date, bills: Sequence[Bill], run=None, today=None
+) -> list[Invoice]:
+    """Issue ``bills`` as invoices with continuous numbers. Caller owns the transaction."""
+    bills = [bill for bill in bills if bill.lines]
+    if not bills:
+        return []
+    today = today or timezone.localdate()
+    profile = billing_profile(service)
+    numbers = numbers_take(service=service, year=today.year, count=len(bills))
+    issuer = _issuer(service)
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            kind=InvoiceKind.INVOICE,
+            number=number,
+            service=service,
+            foyer_id=bill.foyer_id,
+            run=run,
+            period_start=start,
+            period_end=end,
+            issued_on=today,
+            due_on=today + timedelta(days=profile.due_days),
+            total=bill.total,
+            payer_name=bill.payer_name,
+            payer_address=bill.payer_address,
+            foyer_name=bill.foyer_name,
+            service_name=service.name,
+            issuer=issuer,
+        )
+        for bill, number in zip(bills, numbers, strict=True)
+    )
+    InvoiceLine.objects.bulk_create(
+        (
+            InvoiceLine(
+                invoice=invoice,
+                child_id=line.child_id,
+                child_name=line.child_name,
+                prestation_id=line.prestation_id,
+                label=line.label,
+                day=line.day,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                booking_id=line.booking_id,
+                attendance_id=line.attendance_id,
+            )
+            for invoice, bill in zip(invoices, bills, strict=True)
+            for line in bill.lines
+        ),
+        batch_size=5000,
+    )
+    return invoices
+
+
+RUN_FAILED = (
+    "La génération s'est arrêtée : les factures déjà émises sont conservées, relancez-la "
+    "pour terminer."
+)
+
+
+def _run_batch(run: InvoiceRun, batch, prestations, tariff_rules, today) -> None:
+    with transaction.atomic():
+        # Runs of one service take turns per batch (the profile row is their lock), and each
+        # batch looks again, under the lock, at what another run may have issued meanwhile.
+        BillingProfile.objects.select_for_update().get(service=run.service)
+        size = len(batch)
+        invoiced = set(
+            _invoiced(run.service, run.period_start, run.period_end)
+            .filter(foyer_id__in=list(batch))
+            .values_list("foyer_id", flat=True)
+        )
+        batch = [pk for pk in batch if pk not in invoiced]
+        bills = draft_bills(
+            service=run.service,
+            start=run.period_start,
+            end=run.period_end,
+            foyer_ids=batch,
+            prestations=prestations,
+            tariff_rules=tariff_rules,
+        )
+        invoices = bills_issue(
+            service=run.service,
+            start=run.period_start,
+            end=run.period_end,
+            bills=bills,
+            run=run,
+            today=today,
+        )
+        # Progress is committed with the batch: the staff member's bar follows it.
+        InvoiceRun.objects.filter(pk=run.pk).update(
+            foyers_done=F("foyers_done") + size,
+            invoices_created=F("invoices_created") + len(invoices),
+            total=F("total") + sum((i.total for i in invoices), Decimal("0.00")),
+        )
+
+
+def invoice_run_execute(*, run: InvoiceRun, today: date | None = None) -> InvoiceRun:
+    """Bill ``run``'s service and period, batch by batch, counting progress on the run row.
+
+    Safe to call again on a failed run: what was issued stays, the rest is billed.
+    """
+    service = run.service
+    billing_profile(service)  # created before the batches lock it
+    foyer_ids, already = foyers_to_bill(service=service, start=run.period_start, end=run.period_end)
+    InvoiceRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        foyers_total=len(foyer_ids),
+        foyers_done=0,
+        foyers_already_billed=already,
+        error="",
+    )
+    prestations = {p.pk: p for p in Prestation.objects.filter(service=service)}
+    tariff_rules = tariffs.tariffs_by_prestation(prestations.values())
+    try:
+        for batch in _batches(foyer_ids):
+            _run_batch(run, batch, prestations, tariff_rules, today)
+    except Exception as error:
+        InvoiceRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{RUN_FAILED} ({type(error).__name__})",
+        )
+        raise
+    InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run

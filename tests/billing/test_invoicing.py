@@ -1,0 +1,188 @@
+"""A month billed by hand: two children, presences without booking, absences, garderie hours.
+
+The expected amounts are worked out here from seed 000's table, not by the code under test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing.models import Attendance, Invoice, InvoiceRun, RunStatus, Tariff, TariffBracket
+from billing.services.invoicing import invoice_preview, invoice_run_execute
+from families.models import QuotientFamilial
+from reservations.models import Booking
+from tests.factories import ChildFactory, FoyerFactory, ResponsableFactory
+
+pytestmark = pytest.mark.django_db
+
+NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+ISSUED = dt.date(2026, 12, 1)
+D = Decimal
+
+
+def nov(day: int) -> dt.date:
+    return dt.date(2026, 11, day)
+
+
+def seed_000_tariffs(site, *, cantine_until=None):
+    Tariff.objects.create(
+        prestation=site["cantine"],
+        valid_from=dt.date(2026, 9, 1),
+        valid_to=cantine_until,
+        price=D("3.60"),
+        unbooked_price=D("5.40"),
+        unjustified_absence_price=D("5.40"),
+    )
+    for key in ("t1", "t2"):
+        tariff = Tariff.objects.create(
+            prestation=site[key], valid_from=dt.date(2026, 9, 1), price_mode="brackets"
+        )
+        for low, high, price in ((0, 499, "0.60"), (500, 1000, "0.65"), (1001, None, "0.80")):
+            TariffBracket.objects.create(tariff=tariff, qf_min=low, qf_max=high, price=D(price))
+
+
+def book(child, prestation, *days, state="validated"):
+    for day in days:
+        Booking.objects.create(child=child, prestation=prestation, day=nov(day), state=state)
+
+
+def mark(child, prestation, day, status, booking=True):
+    Attendance.objects.create(
+        child=child,
+        prestation=prestation,
+        day=nov(day),
+        status=status,
+        booking=Booking.objects.get(child=child, prestation=prestation, day=nov(day))
+        if booking
+        else None,
+        marked_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def month(site, tenant_a, in_tenant):
+    """Foyer BERNARD (QF 600): Léa and Tom in November 2026; foyer AUBERT (no QF): Zoé."""
+    with in_tenant(tenant_a):
+        seed_000_tariffs(site)
+        bernard = FoyerFactory(name="BERNARD")
+        ResponsableFactory(foyer=bernard, civilite="M", last_name="BERNARD", first_name="Paul")
+        QuotientFamilial.objects.create(
+            foyer=bernard, value=600, source="CAF", valid_from=dt.date(2026, 9, 1)
+        )
+        lea = ChildFactory(foyer=bernard, first_name="Léa", last_name="BERNARD")
+        tom = ChildFactory(foyer=bernard, first_name="Tom", last_name="BERNARD")
+        cantine, t1, t2 = site["cantine"], site["t1"], site["t2"]
+        book(lea, cantine, 9, 10, 12, 13, 16, 19, 20)
+        book(lea, cantine, 17, state="cancelled")  # justified absence: cancelled, marked
+        mark(lea, cantine, 10, "absent_unjustified")
+        mark(lea, cantine, 17, "absent_justified")
+        mark(lea, cantine, 23, "present", booking=False)  # present without booking
+        book(lea, t2, 12, 19)
+        book(tom, cantine, 9, 13)
+        book(tom, t1, 9, 10, 12)
+        mark(tom, t1, 13, "present", booking=False)
+        book(tom, cantine, 26, state="cart")  # never sent: not billed
+        book(tom, cantine, 27, state="refused")
+        Booking.objects.create(
+            child=tom, prestation=cantine, day=dt.date(2026, 12, 1), state="validated"
+        )
+        aubert = FoyerFactory(name="AUBERT")
+        zoe = ChildFactory(foyer=aubert, first_name="Zoé", last_name="AUBERT")
+        book(zoe, t2, 9)
+    return {"bernard": bernard, "aubert": aubert, "service": site["service"]}
+
+
+# Worked out by hand from seed 000:
+# Léa, cantine: 9, 12, 13, 16, 19, 20 at 3,60 = 21,60; the 10th absent unjustified 5,40; the
+# 17th justified (cancelled) 0; the 23rd present without booking 5,40 → 32,40.
+# Léa, garderie soir T2 (2 h at 0,65 for QF 600): 12th and 19th, 1,30 each → 2,60.
+# Tom, cantine 9th and 13th → 7,20; garderie T1 (1 h at 0,65) 9th, 10th, 12th → 1,95, and the
+# 13th present without booking (no « non prévu » price: the normal one) → 0,65.
+BERNARD_TOTAL = D("32.40") + D("2.60") + D("7.20") + D("1.95") + D("0.65")
+# Zoé, no QF: the highest bracket, 0,80 × 2 h.
+AUBERT_TOTAL = D("1.60")
+
+
+def test_preview_writes_nothing(month, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        preview = invoice_preview(service=month["service"], start=NOV[0], end=NOV[1])
+        totals = {bill.foyer_name: bill.total for bill in preview.bills}
+        assert totals == {"AUBERT": AUBERT_TOTAL, "BERNARD": BERNARD_TOTAL}
+        assert preview.total == D("46.40") and preview.lines == 17
+        assert not Invoice.objects.exists()
+
+
+def test_the_month_by_hand(month, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        run = InvoiceRun.objects.create(
+            service=month["service"], period_start=NOV[0], period_end=NOV[1]
+        )
+        run = invoice_run_execute(run=run, today=ISSUED)
+        assert (run.status, run.invoices_created, run.foyers_done, run.total) == (
+            RunStatus.DONE,
+            2,
+            2,
+            D("46.40"),
+        )
+        bernard = Invoice.objects.get(foyer=month["bernard"])
+        assert bernard.total == BERNARD_TOTAL == D("44.80")
+        assert bernard.payer_name == "M. BERNARD Paul"
+        assert (bernard.issued_on, bernard.due_on) == (ISSUED, dt.date(2026, 12, 31))
+        lines = [
+            (line.child_name, line.day.day, line.label, line.quantity, line.amount)
+            for line in bernard.lines.order_by("child_name", "day", "label")
+        ]
+        assert lines == [
+            ("Léa BERNARD", 9, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 10, "CANTINE (absence non justifiée)", 1, D("5.40")),
+            ("Léa BERNARD", 12, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 12, "GARDERIE SOIR T2", 2, D("1.30")),
+            ("Léa BERNARD", 13, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 16, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 19, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 19, "GARDERIE SOIR T2", 2, D("1.30")),
+            ("Léa BERNARD", 20, "CANTINE", 1, D("3.60")),
+            ("Léa BERNARD", 23, "CANTINE (non prévu)", 1, D("5.40")),
+            ("Tom BERNARD", 9, "CANTINE", 1, D("3.60")),
+            ("Tom BERNARD", 9, "GARDERIE SOIR T1", 1, D("0.65")),
+            ("Tom BERNARD", 10, "GARDERIE SOIR T1", 1, D("0.65")),
+            ("Tom BERNARD", 12, "GARDERIE SOIR T1", 1, D("0.65")),
+            ("Tom BERNARD", 13, "CANTINE", 1, D("3.60")),
+            ("Tom BERNARD", 13, "GARDERIE SOIR T1 (non prévu)", 1, D("0.65")),
+        ]
+        numbers = list(Invoice.objects.order_by("number").values_list("foyer_name", "number"))
+        assert numbers == [("AUBERT", "2026-GRO-000001"), ("BERNARD", "2026-GRO-000002")]
+
+
+def test_a_second_run_bills_nothing_twice_and_says_so(month, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        service = month["service"]
+        first = InvoiceRun.objects.create(service=service, period_start=NOV[0], period_end=NOV[1])
+        invoice_run_execute(run=first, today=ISSUED)
+        again = InvoiceRun.objects.create(service=service, period_start=NOV[0], period_end=NOV[1])
+        again = invoice_run_execute(run=again, today=ISSUED)
+        assert (again.invoices_created, again.foyers_already_billed, again.total) == (0, 2, 0)
+        assert Invoice.objects.count() == 2
+        # A wider period over the same days bills only what no invoice holds: December 1st.
+        wider = InvoiceRun.objects.create(
+            service=service, period_start=NOV[0], period_end=dt.date(2026, 12, 31)
+        )
+        invoice_run_execute(run=wider, today=ISSUED)
+        december = Invoice.objects.get(run=wider)
+        assert [(line.day, line.amount) for line in december.lines.all()] == [
+            (dt.date(2026, 12, 1), D("3.60"))
+        ]
+
+
+def test_the_price_billed_is_the_tariff_of_the_day_served(site, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        seed_000_tariffs(site, cantine_until=nov(15))
+        Tariff.objects.create(prestation=site["cantine"], valid_from=nov(16), price=D("3.80"))
+        child = ChildFactory()
+        book(child, site["cantine"], 13, 16)
+        preview = invoice_preview(service=site["service"], start=NOV[0], end=NOV[1])
+        assert [line.amount for line in preview.bills[0].lines] == [D("3.60"), D("3.80")]
