@@ -186,3 +186,43 @@ def test_the_price_billed_is_the_tariff_of_the_day_served(site, tenant_a, in_ten
         book(child, site["cantine"], 13, 16)
         preview = invoice_preview(service=site["service"], start=NOV[0], end=NOV[1])
         assert [line.amount for line in preview.bills[0].lines] == [D("3.60"), D("3.80")]
+
+
+def test_the_pdf_shows_the_number_the_lines_and_the_total(
+    month, tenant_a, in_tenant, settings, tmp_path
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from billing.documents import invoices_render
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    with in_tenant(tenant_a):
+        tenant_a.payfip_identifier = "041120"
+        run = InvoiceRun.objects.create(
+            service=month["service"], period_start=NOV[0], period_end=NOV[1]
+        )
+        invoice_run_execute(run=run, today=ISSUED)
+        ids = list(Invoice.objects.values_list("pk", flat=True))
+        assert invoices_render(invoice_ids=ids) == 2
+        assert invoices_render(invoice_ids=ids) == 0  # done once
+        bernard = Invoice.objects.get(foyer=month["bernard"])
+        with bernard.pdf.open("rb") as stored:
+            reader = PdfReader(BytesIO(stored.read()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(text.split())
+    for expected in (
+        "Facture n° 2026-GRO-000002",
+        "M. BERNARD Paul",
+        "COMMUNE D'ALPHA",
+        "Période du 01/11/2026 au 30/11/2026",
+        "Léa BERNARD",
+        "10/11/2026 CANTINE (absence non justifiée) 1 5,40 € 5,40 €",
+        "12/11/2026 GARDERIE SOIR T2 2 0,65 € 1,30 €",
+        "Sous-total Tom BERNARD 9,80 €",
+        "Total à payer 44,80 €",
+        "À régler avant le 31/12/2026",
+    ):
+        assert expected in text, expected
+    assert "Zoé" not in text  # another foyer's invoice is another file
