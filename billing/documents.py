@@ -87,10 +87,14 @@ class PrintedInvoice:
         return euros(self.invoice.total)
 
 
-def printed(invoices: Sequence[Invoice]) -> list[PrintedInvoice]:
-    """Group each invoice's lines per child, in date order (the lines are prefetched)."""
+def portal_invoices_url() -> str:
+    """The absolute address of « Mes factures » in this collectivité (one query)."""
     domain = connection.tenant.get_primary_domain()
-    portal = site_url(domain.domain, "/factures/") if domain else ""
+    return site_url(domain.domain, "/factures/") if domain else ""
+
+
+def printed(invoices: Sequence[Invoice], *, portal: str = "") -> list[PrintedInvoice]:
+    """Group each invoice's lines per child, in date order (the lines are prefetched)."""
     documents = []
     for invoice in invoices:
         children: dict[str, PrintedChild] = {}
@@ -105,7 +109,7 @@ def invoices_pdf(invoices: Sequence[Invoice]) -> dict[int, bytes]:
     """Return {invoice id: PDF bytes}, rendering the invoices in one weasyprint document."""
     from weasyprint import HTML
 
-    documents = printed(invoices)
+    documents = printed(invoices, portal=portal_invoices_url())
     html = render_to_string("billing/pdf/invoices.html", {"documents": documents})
     rendered = HTML(string=html).render()
     # Each invoice starts a page (break-before); its anchor marks its first page.

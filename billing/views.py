@@ -1,9 +1,61 @@
+"""« Mes factures »: « Factures en cours » and « Factures payées », an invoice, its PDF."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from portal.decorators import family_required
+from billing import selectors
+from billing.documents import printed
+from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
+
+INVOICE_NOT_FOUND = "Cette facture n'existe pas."
+PDF_NOT_READY = "Le PDF de cette facture est en préparation : réessayez dans quelques minutes."
+
+foyer_required = foyer_required_by(selectors.foyer_of_user)
 
 
+@require_GET
 @family_required
 def index(request):
-    """« Mes factures »: what the family has with the collectivité in this part."""
-    return render(request, "billing/index.html")
+    """The foyer's invoices to pay, then those settled, newest first."""
+    foyer = selectors.foyer_of_user(user=request.user)
+    if foyer is None:
+        return render(request, "billing/index.html", {"no_foyer": NO_FOYER_HERE})
+    invoices = selectors.foyer_invoices(foyer=foyer)
+    return render(request, "billing/index.html", {"invoices": invoices})
+
+
+@require_GET
+@foyer_required
+def detail(request, foyer, pk):
+    """One invoice: its lines per child and date, its total and what remains to pay."""
+    invoice = selectors.foyer_invoice(foyer=foyer, pk=pk)
+    if invoice is None:
+        raise Http404(INVOICE_NOT_FOUND)
+    (document,) = printed([invoice])
+    return render(request, "billing/detail.html", {"invoice": invoice, "document": document})
+
+
+@require_GET
+@foyer_required
+def pdf(request, foyer, pk):
+    """The invoice's PDF, to its foyer only (private storage, no public URL)."""
+    invoice = selectors.foyer_invoice(foyer=foyer, pk=pk)
+    if invoice is None:
+        raise Http404(INVOICE_NOT_FOUND)
+    if not invoice.pdf:
+        raise Http404(PDF_NOT_READY)
+    try:
+        handle = invoice.pdf.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(PDF_NOT_READY) from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"facture-{invoice.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

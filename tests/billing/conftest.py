@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from reservations.models import Prestation, Service
+from billing.models import Attendance, Tariff, TariffBracket
+from families.models import QuotientFamilial
+from reservations.models import Booking, Prestation, Service
+from tests.factories import ChildFactory, FoyerFactory, ResponsableFactory
+
+D = Decimal
 
 
 @contextlib.contextmanager
@@ -70,3 +77,80 @@ def site(tenant_a, in_tenant):
             end_time=dt.time(18, 30),
         )
     return {"service": service, "cantine": cantine, "t1": t1, "t2": t2}
+
+
+NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+ISSUED = dt.date(2026, 12, 1)
+D = Decimal
+
+
+def nov(day: int) -> dt.date:
+    return dt.date(2026, 11, day)
+
+
+def seed_000_tariffs(site, *, cantine_until=None):
+    Tariff.objects.create(
+        prestation=site["cantine"],
+        valid_from=dt.date(2026, 9, 1),
+        valid_to=cantine_until,
+        price=D("3.60"),
+        unbooked_price=D("5.40"),
+        unjustified_absence_price=D("5.40"),
+    )
+    for key in ("t1", "t2"):
+        tariff = Tariff.objects.create(
+            prestation=site[key], valid_from=dt.date(2026, 9, 1), price_mode="brackets"
+        )
+        for low, high, price in ((0, 499, "0.60"), (500, 1000, "0.65"), (1001, None, "0.80")):
+            TariffBracket.objects.create(tariff=tariff, qf_min=low, qf_max=high, price=D(price))
+
+
+def book(child, prestation, *days, state="validated"):
+    for day in days:
+        Booking.objects.create(child=child, prestation=prestation, day=nov(day), state=state)
+
+
+def mark(child, prestation, day, status, booking=True):
+    Attendance.objects.create(
+        child=child,
+        prestation=prestation,
+        day=nov(day),
+        status=status,
+        booking=Booking.objects.get(child=child, prestation=prestation, day=nov(day))
+        if booking
+        else None,
+        marked_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def month(site, tenant_a, in_tenant):
+    """Foyer BERNARD (QF 600): Léa and Tom in November 2026; foyer AUBERT (no QF): Zoé."""
+    with in_tenant(tenant_a):
+        seed_000_tariffs(site)
+        bernard = FoyerFactory(name="BERNARD")
+        ResponsableFactory(foyer=bernard, civilite="M", last_name="BERNARD", first_name="Paul")
+        QuotientFamilial.objects.create(
+            foyer=bernard, value=600, source="CAF", valid_from=dt.date(2026, 9, 1)
+        )
+        lea = ChildFactory(foyer=bernard, first_name="Léa", last_name="BERNARD")
+        tom = ChildFactory(foyer=bernard, first_name="Tom", last_name="BERNARD")
+        cantine, t1, t2 = site["cantine"], site["t1"], site["t2"]
+        book(lea, cantine, 9, 10, 12, 13, 16, 19, 20)
+        book(lea, cantine, 17, state="cancelled")  # justified absence: cancelled, marked
+        mark(lea, cantine, 10, "absent_unjustified")
+        mark(lea, cantine, 17, "absent_justified")
+        mark(lea, cantine, 23, "present", booking=False)  # present without booking
+        book(lea, t2, 12, 19)
+        book(tom, cantine, 9, 13)
+        book(tom, t1, 9, 10, 12)
+        mark(tom, t1, 13, "present", booking=False)
+        book(tom, cantine, 26, state="cart")  # never sent: not billed
+        book(tom, cantine, 27, state="refused")
+        Booking.objects.create(
+            child=tom, prestation=cantine, day=dt.date(2026, 12, 1), state="validated"
+        )
+        aubert = FoyerFactory(name="AUBERT")
+        zoe = ChildFactory(foyer=aubert, first_name="Zoé", last_name="AUBERT")
+        book(zoe, t2, 9)
+    return {"bernard": bernard, "aubert": aubert, "service": site["service"]}
