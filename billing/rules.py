@@ -51,6 +51,7 @@ __all__ = [
     "bracket_problems",
     "forfait_period",
     "hours_between",
+    "invoice_status",
     "money",
     "periods_problems",
     "price_day",
@@ -344,3 +345,18 @@ def price_forfait(
     """Return the one line of a forfait for its period ``start`` … ``end``."""
     label = f"{name or tariff.label} (forfait du {start:%d/%m/%Y} au {end:%d/%m/%Y})"
     return _line(label, Decimal(1), unit_price(tariff, qf))
+
+
+def invoice_status(*, total: Decimal, paid: Decimal, credited: Decimal) -> str:
+    """Return an invoice's state from its amounts: "credited", "paid", "partial" or "due".
+
+    Cancelled by avoir when the credits cover it all; paid when nothing remains and some was
+    paid; partial when something was paid or credited but some remains.
+    """
+    if credited >= total and total > 0 and paid == 0:
+        return "credited"
+    if paid + credited >= total:
+        return "paid"
+    if paid > 0 or credited > 0:
+        return "partial"
+    return "due"

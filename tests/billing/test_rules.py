@@ -263,3 +263,18 @@ def test_contiguous_brackets_cover_every_qf_once(cuts, qf):
     assert rules.unit_price(tariff, qf) == (
         next(b.price for b in brackets if b.covers(qf)) if qf is not None else D(len(bounds) - 1)
     )
+
+
+@pytest.mark.parametrize(
+    ("paid", "credited", "state"),
+    [
+        ("0", "0", "due"),
+        ("10", "0", "partial"),
+        ("0", "5", "partial"),
+        ("44.80", "0", "paid"),
+        ("39.40", "5.40", "paid"),
+        ("0", "44.80", "credited"),
+    ],
+)
+def test_invoice_status(paid, credited, state):
+    assert rules.invoice_status(total=D("44.80"), paid=D(paid), credited=D(credited)) == state
