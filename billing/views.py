@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from billing import selectors
 from billing.documents import printed
+from billing.models import Invoice
+from portal.admin_sites import is_tenant_staff
 from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 
 INVOICE_NOT_FOUND = "Cette facture n'existe pas."
@@ -45,6 +48,25 @@ def pdf(request, foyer, pk):
     invoice = selectors.foyer_invoice(foyer=foyer, pk=pk)
     if invoice is None:
         raise Http404(INVOICE_NOT_FOUND)
+    return _pdf_response(invoice)
+
+
+@require_GET
+@login_required
+def staff_pdf(request, pk):
+    """The invoice's PDF, to this collectivité's staff who may read invoices."""
+    if not (
+        is_tenant_staff(request.user, request.tenant)
+        and request.user.has_perm("billing.view_invoice")
+    ):
+        raise Http404(INVOICE_NOT_FOUND)
+    invoice = Invoice.objects.filter(pk=pk).first()
+    if invoice is None:
+        raise Http404(INVOICE_NOT_FOUND)
+    return _pdf_response(invoice)
+
+
+def _pdf_response(invoice):
     if not invoice.pdf:
         raise Http404(PDF_NOT_READY)
     try:

@@ -54,6 +54,11 @@ SPECIAL_GRANTS: Mapping[str, frozenset[str]] = {
     "families.view_health": frozenset({"agent", "administrateur"}),
     "families.send_adhesion": frozenset({"agent", "administrateur"}),
     "families.import_foyers": frozenset({"agent", "administrateur"}),
+    # Régie: agents and administrators bill and correct (ordonnateur side); the comptable
+    # exports; the régisseur only reads invoices.
+    "billing.issue_invoice": frozenset({"agent", "administrateur"}),
+    "billing.correct_invoice": frozenset({"agent", "administrateur"}),
+    "billing.export_invoice": frozenset({"agent", "comptable", "administrateur"}),
 }
 
 
