@@ -394,3 +394,6 @@ class CreditNoteAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from billing import admin_attendance  # noqa: E402, F401  (the pointage page)

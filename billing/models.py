@@ -308,7 +308,10 @@ class AttendanceMark(models.Model):
 
 
 class AttendanceUnlock(models.Model):
-    """Staff reopened the attendance of an invoiced period: who, when and why."""
+    """Staff reopened the attendance of an invoiced period: who, when and why.
+
+    It stays open until a run of that service covering the days finishes after it.
+    """
 
     service = models.ForeignKey(
         "reservations.Service",
@@ -328,7 +331,6 @@ class AttendanceUnlock(models.Model):
         related_name="+",
     )
     at = models.DateTimeField("le", auto_now_add=True)
-    relocked_at = models.DateTimeField("refermé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "réouverture du pointage"

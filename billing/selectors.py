@@ -43,3 +43,76 @@ def foyer_invoice(*, foyer: Foyer, pk: int) -> Invoice | None:
         .prefetch_related(Prefetch("lines", queryset=lines), "credit_notes")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PointageRow:
+    child_id: int
+    name: str
+    classe: str
+    booked: bool
+    status: str  # "" when nobody marked it yet
+
+
+@dataclass(frozen=True)
+class PointageSheet:
+    rows: tuple[PointageRow, ...]
+    others: tuple[tuple[int, str], ...]  # enrolled children not on the list: (id, name)
+    locked: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"present": 0, "absent_justified": 0, "absent_unjustified": 0, "": 0}
+        for row in self.rows:
+            counts[row.status] += 1
+        return counts
+
+
+def pointage_sheet(*, prestation, day) -> PointageSheet:
+    """The children expected at ``prestation`` on ``day`` with their marks, and those who may
+    be added as present without booking (four queries, whatever the number of children)."""
+    from billing.models import Attendance
+    from billing.services.attendance import EXPECTED_STATES, attendance_locked
+    from families.models import Child
+    from reservations.models import Booking, BookingState
+
+    booked = {
+        b.child_id: b.child
+        for b in Booking.objects.filter(
+            prestation=prestation, day=day, state__in=EXPECTED_STATES
+        ).select_related("child")
+    }
+    marks = {
+        a.child_id: a
+        for a in Attendance.objects.filter(prestation=prestation, day=day).select_related("child")
+    }
+    children = {**{pk: a.child for pk, a in marks.items()}, **booked}
+    rows = sorted(
+        (
+            PointageRow(
+                child_id=pk,
+                name=f"{child.last_name} {child.first_name}",
+                classe=child.classe,
+                booked=pk in booked,
+                status=marks[pk].status if pk in marks else "",
+            )
+            for pk, child in children.items()
+        ),
+        key=lambda row: (not row.booked, row.name.lower()),
+    )
+    past_cart = [state for state in BookingState.values if state != BookingState.CART]
+    enrolled = (
+        Child.objects.filter(
+            bookings__prestation__service_id=prestation.service_id,
+            bookings__state__in=past_cart,
+        )
+        .exclude(pk__in=list(children))
+        .distinct()
+        .order_by("last_name", "first_name")
+        .values_list("pk", "last_name", "first_name")
+    )
+    return PointageSheet(
+        rows=tuple(rows),
+        others=tuple((pk, f"{last} {first}") for pk, last, first in enrolled),
+        locked=attendance_locked(service=prestation.service, day=day),
+    )

@@ -1,0 +1,185 @@
+"""Pointage: a tap saved at once, a presence without booking, locks after invoicing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from billing.exceptions import BillingError
+from billing.models import Attendance, AttendanceMark, InvoiceRun
+from billing.services import attendance as service
+from billing.services.attendance import attendance_mark, attendance_unlock
+from billing.services.invoicing import invoice_run_execute
+from tenants.models import Role
+from tests.billing.conftest import NOV, nov
+from tests.factories import ChildFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+SHEET = "/admin/billing/attendance/pointage/"
+MARK = "/admin/billing/attendance/pointer/"
+
+
+@pytest.fixture(autouse=True)
+def _december():
+    with time_machine.travel("2026-12-01 09:00 +0100", tick=False):
+        yield
+
+
+@pytest.fixture
+def agent(tenant_a, client_a):
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role=Role.AGENT).user)
+    return client_a
+
+
+def test_a_tap_is_saved_and_logged_and_a_retry_is_harmless(month, site, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        lea = month["bernard"].children.get(first_name="Léa")
+        for status in ("present", "absent_unjustified", "absent_unjustified"):
+            attendance_mark(
+                child=lea, prestation=site["cantine"], day=nov(12), status=status, user=None
+            )
+        mark = Attendance.objects.get(child=lea, prestation=site["cantine"], day=nov(12))
+        assert mark.status == "absent_unjustified" and mark.booking.day == nov(12)
+        assert list(
+            AttendanceMark.objects.filter(attendance=mark).values_list("status", flat=True)
+        ) == [
+            "present",
+            "absent_unjustified",
+            "absent_unjustified",
+        ]
+
+
+def test_who_may_be_marked(month, site, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        stranger = ChildFactory(first_name="Inconnu", last_name="NULLEPART")
+        with pytest.raises(BillingError) as error:
+            attendance_mark(
+                child=stranger, prestation=site["cantine"], day=nov(12), status="present", user=None
+            )
+        assert error.value.message == service.NOT_ENROLLED.format(child="Inconnu NULLEPART")
+        lea = month["bernard"].children.get(first_name="Léa")
+        with pytest.raises(BillingError) as error:
+            attendance_mark(
+                child=lea,
+                prestation=site["cantine"],
+                day=dt.date(2026, 12, 3),
+                status="present",
+                user=None,
+            )
+        assert error.value.message == service.FUTURE_DAY
+        with pytest.raises(BillingError):
+            attendance_mark(
+                child=lea, prestation=site["cantine"], day=nov(12), status="?", user=None
+            )
+        assert not Attendance.objects.filter(child__in=[stranger, lea], day=nov(12)).exists()
+
+
+def test_an_invoiced_period_is_locked_until_unlocked_with_a_reason(
+    month, site, tenant_a, in_tenant
+):
+    with in_tenant(tenant_a):
+        run = InvoiceRun.objects.create(
+            service=month["service"], period_start=NOV[0], period_end=NOV[1]
+        )
+        invoice_run_execute(run=run)
+        lea = month["bernard"].children.get(first_name="Léa")
+        with pytest.raises(BillingError) as error:
+            attendance_mark(
+                child=lea, prestation=site["cantine"], day=nov(12), status="present", user=None
+            )
+        assert error.value.message == service.LOCKED.format(day=nov(12))
+        with pytest.raises(BillingError):
+            attendance_unlock(
+                service=month["service"], start=NOV[0], end=NOV[1], reason=" ", user=None
+            )
+        unlock = attendance_unlock(
+            service=month["service"],
+            start=nov(12),
+            end=nov(12),
+            reason="Erreur de pointage",
+            user=None,
+        )
+        attendance_mark(
+            child=lea, prestation=site["cantine"], day=nov(12), status="present", user=None
+        )
+        assert unlock.reason == "Erreur de pointage"
+        # Still locked outside the reopened days.
+        with pytest.raises(BillingError):
+            attendance_mark(
+                child=lea, prestation=site["cantine"], day=nov(13), status="present", user=None
+            )
+
+
+def test_the_sheet_lists_the_booked_children_and_saves_each_tap(
+    month, site, agent, tenant_a, in_tenant, django_assert_num_queries
+):
+    with in_tenant(tenant_a):
+        lea = month["bernard"].children.get(first_name="Léa")
+        tom = month["bernard"].children.get(first_name="Tom")
+    url = f"{SHEET}?prestation={site['cantine'].pk}&jour=2026-11-12"
+    # search_path, domain, search_path, account, role, prestations, bookings, marks,
+    # enrolled children, last run (no run: no unlock to look for)
+    with django_assert_num_queries(10):
+        page = agent.get(url).content.decode()
+    assert "BERNARD Léa" in page and "1 enfant" in page
+    assert f'value="{tom.pk}"' in page  # Tom may be added present without booking
+    response = agent.post(
+        MARK,
+        {
+            "child": lea.pk,
+            "prestation": site["cantine"].pk,
+            "day": "2026-11-12",
+            "status": "present",
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json() == {"ok": True, "status": "present", "message": "Léa BERNARD : présent."}
+    refused = agent.post(
+        MARK,
+        {
+            "child": lea.pk,
+            "prestation": site["cantine"].pk,
+            "day": "2026-12-24",
+            "status": "present",
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 409 and refused.json()["message"] == service.FUTURE_DAY
+    fallback = agent.post(
+        MARK,
+        {
+            "child": tom.pk,
+            "prestation": site["cantine"].pk,
+            "day": "2026-11-12",
+            "status": "present",
+        },
+    )
+    assert fallback.status_code == 302 and "jour=2026-11-12" in fallback["Location"]
+    with in_tenant(tenant_a):
+        assert set(
+            Attendance.objects.filter(day=nov(12)).values_list("child__first_name", "status")
+        ) == {
+            ("Léa", "present"),
+            ("Tom", "present"),
+        }
+
+
+@pytest.mark.parametrize("role", [Role.REGISSEUR, Role.COMPTABLE])
+def test_only_staff_who_point_may_point(month, site, client_a, tenant_a, role):
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role=role).user)
+    assert client_a.get(SHEET).status_code == 403
+    response = client_a.post(
+        MARK,
+        {"child": 1, "prestation": site["cantine"].pk, "day": "2026-11-12", "status": "present"},
+    )
+    assert response.status_code == 403
+
+
+def test_bad_taps(site, agent):
+    response = agent.post(MARK, {"child": "x", "day": "hier"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert reverse("admin:billing_attendance_sheet") == SHEET
