@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from billing.documents import BATCH, invoices_render
 from billing.models import Invoice, InvoiceRun
-from billing.services.invoicing import invoice_run_execute
 from billing.services.notify import invoices_notify
+from billing.services.runs import invoice_run_execute
 from portal.celery import app
 
 

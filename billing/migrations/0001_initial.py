@@ -985,8 +985,8 @@ class Migration(migrations.Migration):
             model_name="tariff",
             constraint=django.contrib.postgres.constraints.ExclusionConstraint(
                 expressions=[
-                    (billing.models._IdRange("prestation"), "&&"),
-                    (billing.models._Period("valid_from", "valid_to"), "&&"),
+                    (billing.models._fields.IdRange("prestation"), "&&"),
+                    (billing.models._fields.Period("valid_from", "valid_to"), "&&"),
                 ],
                 name="tariff_periods_do_not_overlap",
                 violation_error_message="Un autre tarif de cette prestation couvre déjà une partie de cette période.",
@@ -1065,8 +1065,8 @@ class Migration(migrations.Migration):
             model_name="tariffbracket",
             constraint=django.contrib.postgres.constraints.ExclusionConstraint(
                 expressions=[
-                    (billing.models._IdRange("tariff"), "&&"),
-                    (billing.models._QfRange(), "&&"),
+                    (billing.models._fields.IdRange("tariff"), "&&"),
+                    (billing.models._fields.QfRange(), "&&"),
                 ],
                 name="brackets_do_not_overlap",
                 violation_error_message="Les tranches de quotient familial se chevauchent.",

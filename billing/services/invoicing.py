@@ -16,24 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
 
 from billing import rules, tariffs
 from billing.models import (
     Attendance,
-    BillingProfile,
     Invoice,
     InvoiceKind,
     InvoiceLine,
-    InvoiceRun,
-    RunStatus,
 )
-from billing.services.numbers import billing_profile, numbers_take
 from families.models import Child, Foyer, Responsable
 from reservations.models import BookingState, Prestation, PrestationKind, Service
 
@@ -118,7 +112,7 @@ def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[in
         .values("child__foyer_id")
     )
     foyers = Foyer.objects.filter(Q(pk__in=booked) | Q(pk__in=present))
-    invoiced = _invoiced(service, start, end)
+    invoiced = invoiced_for(service, start, end)
     ids = list(
         foyers.exclude(pk__in=invoiced.values("foyer_id"))
         .order_by("name", "pk")
@@ -127,7 +121,7 @@ def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[in
     return ids, invoiced.count()
 
 
-def _invoiced(service: Service, start: date, end: date):
+def invoiced_for(service: Service, start: date, end: date):
     """The invoices already issued for exactly this service and period."""
     return Invoice.objects.filter(
         kind=InvoiceKind.INVOICE, service=service, period_start=start, period_end=end
@@ -297,7 +291,7 @@ def invoice_preview(*, service: Service, start: date, end: date) -> Preview:
     bills: list[Bill] = []
     prestations = {p.pk: p for p in Prestation.objects.filter(service=service)}
     tariff_rules = tariffs.tariffs_by_prestation(prestations.values())
-    for batch in _batches(foyer_ids):
+    for batch in batches(foyer_ids):
         bills.extend(
             draft_bills(
                 service=service,
@@ -311,152 +305,7 @@ def invoice_preview(*, service: Service, start: date, end: date) -> Preview:
     return Preview(bills=tuple(bills), already_billed=already)
 
 
-def _batches(ids: Sequence[int], size: int = BATCH_FOYERS) -> Iterable[Sequence[int]]:
+def batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    size = BATCH_FOYERS
     for first in range(0, len(ids), size):
         yield ids[first : first + size]
-
-
-def _issuer(service: Service) -> dict:
-    """The collectivité's header as printed on the invoice, copied at issue."""
-    from django.db import connection
-
-    tenant = connection.tenant
-    return {
-        "name": tenant.name,
-        "address": tenant.address,
-        "phone": tenant.phone,
-        "email": tenant.email,
-        "contact": tenant.contact_person,
-        "payfip": tenant.payfip_identifier,
-        "payment_instructions": billing_profile(service).payment_instructions,
-    }
-
-
-def bills_issue(
-    *, service: Service, start: date, end: date, bills: Sequence[Bill], run=None, today=None
-) -> list[Invoice]:
-    """Issue ``bills`` as invoices with continuous numbers. Caller owns the transaction."""
-    bills = [bill for bill in bills if bill.lines]
-    if not bills:
-        return []
-    today = today or timezone.localdate()
-    profile = billing_profile(service)
-    numbers = numbers_take(service=service, year=today.year, count=len(bills))
-    issuer = _issuer(service)
-    invoices = Invoice.objects.bulk_create(
-        Invoice(
-            kind=InvoiceKind.INVOICE,
-            number=number,
-            service=service,
-            foyer_id=bill.foyer_id,
-            run=run,
-            period_start=start,
-            period_end=end,
-            issued_on=today,
-            due_on=today + timedelta(days=profile.due_days),
-            total=bill.total,
-            payer_name=bill.payer_name,
-            payer_address=bill.payer_address,
-            foyer_name=bill.foyer_name,
-            service_name=service.name,
-            issuer=issuer,
-        )
-        for bill, number in zip(bills, numbers, strict=True)
-    )
-    InvoiceLine.objects.bulk_create(
-        (
-            InvoiceLine(
-                invoice=invoice,
-                child_id=line.child_id,
-                child_name=line.child_name,
-                prestation_id=line.prestation_id,
-                label=line.label,
-                day=line.day,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                booking_id=line.booking_id,
-                attendance_id=line.attendance_id,
-            )
-            for invoice, bill in zip(invoices, bills, strict=True)
-            for line in bill.lines
-        ),
-        batch_size=5000,
-    )
-    return invoices
-
-
-RUN_FAILED = (
-    "La génération s'est arrêtée : les factures déjà émises sont conservées, relancez-la "
-    "pour terminer."
-)
-
-
-def _run_batch(run: InvoiceRun, batch, prestations, tariff_rules, today) -> None:
-    with transaction.atomic():
-        # Runs of one service take turns per batch (the profile row is their lock), and each
-        # batch looks again, under the lock, at what another run may have issued meanwhile.
-        BillingProfile.objects.select_for_update().get(service=run.service)
-        size = len(batch)
-        invoiced = set(
-            _invoiced(run.service, run.period_start, run.period_end)
-            .filter(foyer_id__in=list(batch))
-            .values_list("foyer_id", flat=True)
-        )
-        batch = [pk for pk in batch if pk not in invoiced]
-        bills = draft_bills(
-            service=run.service,
-            start=run.period_start,
-            end=run.period_end,
-            foyer_ids=batch,
-            prestations=prestations,
-            tariff_rules=tariff_rules,
-        )
-        invoices = bills_issue(
-            service=run.service,
-            start=run.period_start,
-            end=run.period_end,
-            bills=bills,
-            run=run,
-            today=today,
-        )
-        # Progress is committed with the batch: the staff member's bar follows it.
-        InvoiceRun.objects.filter(pk=run.pk).update(
-            foyers_done=F("foyers_done") + size,
-            invoices_created=F("invoices_created") + len(invoices),
-            total=F("total") + sum((i.total for i in invoices), Decimal("0.00")),
-        )
-
-
-def invoice_run_execute(*, run: InvoiceRun, today: date | None = None) -> InvoiceRun:
-    """Bill ``run``'s service and period, batch by batch, counting progress on the run row.
-
-    Safe to call again on a failed run: what was issued stays, the rest is billed.
-    """
-    service = run.service
-    billing_profile(service)  # created before the batches lock it
-    foyer_ids, already = foyers_to_bill(service=service, start=run.period_start, end=run.period_end)
-    InvoiceRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING,
-        foyers_total=len(foyer_ids),
-        foyers_done=0,
-        foyers_already_billed=already,
-        error="",
-    )
-    prestations = {p.pk: p for p in Prestation.objects.filter(service=service)}
-    tariff_rules = tariffs.tariffs_by_prestation(prestations.values())
-    try:
-        for batch in _batches(foyer_ids):
-            _run_batch(run, batch, prestations, tariff_rules, today)
-    except Exception as error:
-        InvoiceRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            error=f"{RUN_FAILED} ({type(error).__name__})",
-        )
-        raise
-    InvoiceRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, finished_at=timezone.now())
-    run.refresh_from_db()
-    return run

@@ -192,7 +192,7 @@ def test_only_billing_staff_generate(month, client_a, tenant_a, role):
 @pytest.fixture
 def issued_month(month, tenant_a, in_tenant, _december):
     from billing.models import Invoice, InvoiceRun
-    from billing.services.invoicing import invoice_run_execute
+    from billing.services.runs import invoice_run_execute
 
     with in_tenant(tenant_a):
         run = InvoiceRun.objects.create(

@@ -12,7 +12,7 @@ from billing.exceptions import BillingError
 from billing.models import Attendance, AttendanceMark, InvoiceRun
 from billing.services import attendance as service
 from billing.services.attendance import attendance_mark, attendance_unlock
-from billing.services.invoicing import invoice_run_execute
+from billing.services.runs import invoice_run_execute
 from tenants.models import Role
 from tests.billing.conftest import NOV, nov
 from tests.factories import ChildFactory, MembershipFactory

@@ -8,7 +8,7 @@ from billing.exceptions import BillingError
 from billing.models import Invoice, InvoiceRun
 from billing.services import credits
 from billing.services.credits import credit_note_issue
-from billing.services.invoicing import invoice_run_execute
+from billing.services.runs import invoice_run_execute
 from tests.billing.conftest import ISSUED, NOV, D
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 
 from billing.models import Invoice, InvoiceRun, RunStatus, Tariff
-from billing.services.invoicing import invoice_preview, invoice_run_execute
+from billing.services.invoicing import invoice_preview
+from billing.services.runs import invoice_run_execute
 from tests.billing.conftest import ISSUED, NOV, D, book, nov, seed_000_tariffs
 from tests.factories import ChildFactory
 
@@ -140,8 +141,8 @@ def test_the_pdf_shows_the_number_the_lines_and_the_total(
         "Léa BERNARD",
         "10/11/2026 CANTINE (absence non justifiée) 1 5,40 € 5,40 €",
         "12/11/2026 GARDERIE SOIR T2 2 0,65 € 1,30 €",
-        "Sous-total Tom BERNARD 9,80 €",
-        "Total à payer 44,80 €",
+        "Sous-total Tom BERNARD : 9,80 €",
+        "Total à payer : 44,80 €",
         "À régler avant le 31/12/2026",
     ):
         assert expected in text, expected

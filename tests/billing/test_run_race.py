@@ -21,7 +21,7 @@ from billing.models import (
     RunStatus,
     Tariff,
 )
-from billing.services import invoicing
+from billing.services import invoicing, runs
 from families.models import Child, Foyer
 from reservations.models import Booking
 from tenants.models import Collectivite
@@ -77,7 +77,7 @@ def test_concurrent_runs_bill_each_foyer_once(committed_month, monkeypatch):
                 service=service, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30)
             )
             start.wait(timeout=30)
-            return invoicing.invoice_run_execute(run=job, today=dt.date(2026, 12, 1)).status
+            return runs.invoice_run_execute(run=job, today=dt.date(2026, 12, 1)).status
         finally:
             connections.close_all()
 

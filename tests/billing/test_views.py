@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from billing.documents import invoices_render
 from billing.models import Invoice, InvoiceRun
-from billing.services.invoicing import invoice_run_execute
+from billing.services.runs import invoice_run_execute
 from tenants.services import adhesion_add
 from tests.billing.conftest import ISSUED, NOV
 from tests.factories import UserFactory
