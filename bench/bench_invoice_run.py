@@ -204,7 +204,7 @@ def _seed(tenant) -> None:
             )
             for table in ("families_foyer", "families_child"):
                 sql = "SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM " + table
-                cursor.execute(sql, [table])  # noqa: S608 (two fixed table names)
+                cursor.execute(sql, [table])
             cursor.execute("ANALYZE")
 
 
