@@ -98,27 +98,33 @@ def _billed_presences():
 
 def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[int], int]:
     """Return the foyers with something to bill in the period (by name), and how many
-    invoices were already issued for exactly this period (those foyers are skipped)."""
+    invoices were already issued for exactly this period (those foyers are skipped).
+
+    Four plain queries: foyers with unbilled bookings, with unbilled presences, the
+    invoiced ones, then the names. (One query with ``IN (…) OR IN (…)`` over the anti-joins
+    was planned as a subquery per foyer: 110 s for 600 000 bookings.)
+    """
     from reservations.models import Booking
 
     booked = (
         Booking.objects.filter(_period_q(service, start, end), state__in=BILLED_STATES)
         .exclude(Exists(_billed_bookings()))
-        .values("child__foyer_id")
+        .values_list("child__foyer_id", flat=True)
+        .distinct()
     )
     present = (
         Attendance.objects.filter(_period_q(service, start, end), booking__isnull=True)
         .exclude(Exists(_billed_presences()))
-        .values("child__foyer_id")
+        .values_list("child__foyer_id", flat=True)
+        .distinct()
     )
-    foyers = Foyer.objects.filter(Q(pk__in=booked) | Q(pk__in=present))
     invoiced = invoiced_for(service, start, end)
+    already = set(invoiced.values_list("foyer_id", flat=True))
+    wanted = (set(booked) | set(present)) - already
     ids = list(
-        foyers.exclude(pk__in=invoiced.values("foyer_id"))
-        .order_by("name", "pk")
-        .values_list("pk", flat=True)
+        Foyer.objects.filter(pk__in=wanted).order_by("name", "pk").values_list("pk", flat=True)
     )
-    return ids, invoiced.count()
+    return ids, len(already)
 
 
 def invoiced_for(service: Service, start: date, end: date):
@@ -190,6 +196,7 @@ def draft_bills(
     quotients = tariffs.quotients_by_foyer(foyer_ids, start, end)
     payers = _payers(foyer_ids)
 
+    hours = {pk: tariffs.prestation_hours(p) for pk, p in prestations.items()}
     # (child, prestation, day) → [booking id or None, attendance (id, status) or None]
     days: dict[tuple[int, int, date], list] = defaultdict(lambda: [None, None])
     for pk, child_id, prestation_id, day in booked:
@@ -225,7 +232,7 @@ def draft_bills(
             qf=tariffs.qf_on(quotients.get(foyer_id, []), day),
             booked=booking_id is not None,
             attendance=status,
-            hours=tariffs.prestation_hours(prestation),
+            hours=hours[prestation_id],
             name=tariff.label,
         )
         if priced is None:
