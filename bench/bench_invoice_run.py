@@ -202,9 +202,12 @@ def _seed(tenant) -> None:
                     for c in range(1, CHILDREN + 1, 2)
                 ),
             )
-            for table in ("families_foyer", "families_child"):
-                sql = "SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM " + table
-                cursor.execute(sql, [table])
+            # The ids were given by COPY: move the sequences past them.
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('families_foyer', 'id'), %s),"
+                " setval(pg_get_serial_sequence('families_child', 'id'), %s)",
+                [foyers, CHILDREN],
+            )
             cursor.execute("ANALYZE")
 
 
