@@ -69,11 +69,11 @@ class ActorFilter(admin.SimpleListFilter):
         return queryset.filter(actor_email=self.value()) if self.value() else queryset
 
 
-def _field_names(label: str) -> dict[str, str]:
+def _field_names(label: str) -> dict[str, str] | None:
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError):
-        return {}
+        return None
     return {field.name: str(field.verbose_name) for field in model._meta.concrete_fields}
 
 
@@ -85,7 +85,12 @@ def _type_name(label: str) -> str:
 
 
 def _changes_text(entry) -> str:
-    return rules.changes_text(entry.changes, _field_names(entry.model_label))
+    names = _field_names(entry.model_label)
+    changes = entry.changes or {}
+    if names is not None:
+        # auditlog lists reverse relations on a creation (« children: None »): columns only.
+        changes = {field: values for field, values in changes.items() if field in names}
+    return rules.changes_text(changes, names or {})
 
 
 class AuditEntryAdminBase(admin.ModelAdmin):
