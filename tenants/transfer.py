@@ -32,7 +32,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -610,8 +610,3 @@ def collectivite_import(*, path: Path, slug: str) -> ImportReport:
         codes_skipped=load.codes_skipped,
     )
 
-
-def archive_members(path: Path) -> Iterable[str]:
-    """Return the names inside an archive (for the command's summary and the tests)."""
-    with tarfile.open(path, "r:gz") as archive:
-        return archive.getnames()
