@@ -609,4 +609,3 @@ def collectivite_import(*, path: Path, slug: str) -> ImportReport:
         accounts_created=load.created,
         codes_skipped=load.codes_skipped,
     )
-
