@@ -30,6 +30,14 @@ AUDITED: dict[str, dict] = {
     "reservations.prestation": {},
     "reservations.closure": {},
     "news.post": {},
+    # Billing: tariffs and settings staff edit; invoices only where their money moves (the
+    # rest is frozen by the database); credit notes and pointage marks as they are made.
+    "billing.tariff": {},
+    "billing.tariffbracket": {},
+    "billing.billingprofile": {},
+    "billing.invoice": {"include_fields": ["status", "amount_paid", "amount_credited"]},
+    "billing.creditnote": {},
+    "billing.attendance": {"include_fields": ["status"]},
     # Public schema (see SHARED_SCOPES).
     "tenants.membership": {},
     "tenants.collectivite": {"exclude_fields": ["created_on"]},
