@@ -41,7 +41,7 @@ from requests_inbox.models import (
     ThreadStatus,
 )
 from requests_inbox.selectors import unread_cache_key
-from reservations.services import bookings_cancel_for_absence
+from reservations.services.absences import bookings_cancel_for_absence
 
 
 @contextmanager
@@ -343,7 +343,7 @@ def absence_decide(
     """Accept or refuse a declared absence and tell the family in its thread.
 
     Accepted: the child's bookings of those days are cancelled, past their deadlines too
-    (``reservations.services.bookings_cancel_for_absence``), in this transaction, and the
+    (``reservations.services.absences.bookings_cancel_for_absence``), in this transaction, and the
     absence stays recorded as justified for invoicing. Refused: nothing is cancelled. The
     decision's message opens with the decision, followed by staff's ``body`` if any; the
     thread is closed unless staff chose another ``status``.
