@@ -173,9 +173,6 @@ class BookingAdmin(admin.ModelAdmin):
             except ReservationsError as error:
                 self.message_user(request, error.message, messages.ERROR)
 
-    def save_related(self, request, form, formsets, change):
-        """Nothing to save: the history inline is read-only, events come from services."""
-
     # Actions: each goes through services.staff; refusing and cancelling ask for a motive.
 
     def _with_motive(self, request, queryset, *, action: str, title: str, required: bool, apply):
