@@ -107,13 +107,13 @@ class BookingAdmin(admin.ModelAdmin):
     ]
     search_fields = ["child__last_name", "child__first_name", "child__foyer__name"]
     date_hierarchy = "day"
-    list_select_related = ["prestation", "child"]
+    list_select_related = ["prestation__service", "child"]
     autocomplete_fields = ["child"]
     inlines = [BookingEventInline]
     actions = ["accept", "refuse", "cancel"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("prestation__service")
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new booking has no history yet
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -122,9 +122,7 @@ def bookings_transition(
             elif old != State.HELD:
                 booking.held_until = hold_until
         Booking.objects.bulk_update(locked, ["state", "state_reason", "held_until", "updated_at"])
-        events = events_add(
-            locked, reason=reason, user=user, by_staff=by_staff, note=note, at=now
-        )
+        events = events_add(locked, reason=reason, user=user, by_staff=by_staff, note=note, at=now)
         taking = sorted(
             {(b.prestation_id, b.day) for b, held, _, new in moves if not held and new in TAKEN}
         )
