@@ -29,9 +29,9 @@ UNCHANGED = ""
 class BookingAdminForm(forms.ModelForm):
     """A booking typed by staff, or the move staff choose for an existing one."""
 
-    new_state = forms.ChoiceField(label="changer l'état", required=False)
+    new_state = forms.ChoiceField(label="Changer l'état", required=False)
     note = forms.CharField(
-        label="motif",
+        label="Motif",
         required=False,
         max_length=255,
         help_text="Envoyé à la famille avec la décision (obligatoire pour un refus).",
@@ -175,7 +175,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     # Actions: each goes through services.staff; refusing and cancelling ask for a motive.
 
-    def _with_motive(self, request, queryset, *, action: str, title: str, required: bool, apply):
+    def _with_motive(
+        self, request, queryset, *, action: str, title: str, done: str, required: bool, apply
+    ):
         form = MotiveForm(request.POST if "confirmer" in request.POST else None, required=required)
         if form.is_bound and form.is_valid():
             try:
@@ -183,7 +185,7 @@ class BookingAdmin(admin.ModelAdmin):
             except ReservationsError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(request, f"{title} : {count} ; les familles sont prévenues.")
+                self.message_user(request, f"{done} : {count} ; les familles sont prévenues.")
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -216,7 +218,8 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             action="refuse",
-            title="Demandes refusées",
+            title="Refuser des demandes",
+            done="Demandes refusées",
             required=True,
             apply=lambda bookings, note: staff.bookings_decide(
                 bookings=bookings, accept=False, user=request.user, note=note
@@ -232,7 +235,8 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             action="cancel",
-            title="Réservations annulées",
+            title="Annuler des réservations",
+            done="Réservations annulées",
             required=False,
             apply=lambda bookings, note: staff.bookings_staff_cancel(
                 bookings=bookings, user=request.user, note=note

@@ -78,7 +78,7 @@ class State(_Labelled):
 
 
 # States whose booking takes a place (less held lines whose hold expired: see
-# reservations.models, where « holds a place » is defined).
+# reservations.places, where « holds a place » is defined once).
 TAKEN_STATES = (
     State.HELD,
     State.PENDING_APPROVAL,
