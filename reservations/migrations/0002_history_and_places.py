@@ -56,6 +56,9 @@ END $$;
 CREATE TRIGGER booking_slot_fill
     BEFORE INSERT OR UPDATE OF prestation_id, service_id, slot ON reservations_booking
     FOR EACH ROW EXECUTE FUNCTION reservations_booking_slot_fill();
+"""  # noqa: S608 (module constants only)
+# The bookings already there get theirs the same way.
+SLOT_BACKFILL = f"""
 UPDATE reservations_booking b SET service_id = p.service_id, slot = {SLOT_OF_P}
 FROM reservations_prestation p WHERE p.id = b.prestation_id;
 """  # noqa: S608 (module constants only)
@@ -243,6 +246,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(reasons_infer, migrations.RunPython.noop),
         migrations.RunSQL(SLOT_FILL, SLOT_FILL_REVERSE),
+        migrations.RunSQL(SLOT_BACKFILL, migrations.RunSQL.noop),
         migrations.RunSQL(OVERLAPS_CANCEL, migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="waitinglistentry",
