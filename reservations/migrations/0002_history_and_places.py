@@ -248,6 +248,9 @@ class Migration(migrations.Migration):
         migrations.RunSQL(SLOT_FILL, SLOT_FILL_REVERSE),
         migrations.RunSQL(SLOT_BACKFILL, migrations.RunSQL.noop),
         migrations.RunSQL(OVERLAPS_CANCEL, migrations.RunSQL.noop),
+        # The rows written above leave deferred foreign-key checks pending, and PostgreSQL
+        # alters no table with pending trigger events: run the checks now.
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="waitinglistentry",
             index=models.Index(
