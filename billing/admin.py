@@ -32,9 +32,9 @@ from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
 from reservations.models import BillingMode, Service
 
-ISSUE = "billing.issue_invoice"
-CORRECT = "billing.correct_invoice"
-EXPORT = "billing.export_invoice"
+ISSUE = "billing.issue"
+CORRECT = "billing.correct"
+EXPORT = "billing.export"
 RUN_QUEUED = "La génération des factures a commencé : suivez sa progression ci-dessous."
 CREDIT_ISSUED = "Avoir {number} émis ({amount} €)."
 

@@ -26,7 +26,14 @@ from billing.models import (
 )
 from families.models import Child, Foyer, QuotientFamilial
 from reservations.calendar import ClosureCalendar
-from reservations.models import Booking, BookingEvent, BookingState, Prestation, Service
+from reservations.models import (
+    Booking,
+    BookingEvent,
+    BookingState,
+    Prestation,
+    Reason,
+    Service,
+)
 from tenants.models import Collectivite
 
 SCHOOL_YEAR = date(2026, 9, 1)
@@ -47,13 +54,14 @@ MALEMORT = {"REPAS CLASSIQUE ENFANT": {"price": "2.55"}, "REPAS VEGETARIEN": {"p
 TARIFFS = {"valdurenque": SEED_000, "malemort": MALEMORT}
 PROFILES = {
     "valdurenque": {
+        "service": "GROUPE SCOLAIRE - postfacturation",
         "code": "GS",
         "payment_instructions": (
             "Mairie de Valdurenque, 20 Av Louis Raucoules, aux heures d'ouverture ; chèque à "
             "l'ordre du Trésor public."
         ),
     },
-    "malemort": {"code": "CAN"},
+    "malemort": {"service": "REGIE CANTINE - prépaiement", "code": "CAN"},
 }
 # Who ate what last month at Valdurenque: (foyer, child, prestations).
 LAST_MONTH = [
@@ -95,7 +103,10 @@ def _served(collectivite: Collectivite, today: date) -> None:
     calendar = ClosureCalendar(zone=collectivite.holiday_zone, closed_weekdays={3, 6, 7})
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     days = [day for day in days if calendar.is_open(day)]
-    if not days or Booking.objects.filter(day__range=(start, end)).exists():
+    served = Booking.objects.filter(
+        day__range=(start, end), prestation__name__in={n for *_, names in LAST_MONTH for n in names}
+    )
+    if not days or served.exists():
         return
     now = timezone.now()
     for foyer_name, first_name, names in LAST_MONTH:
@@ -106,11 +117,16 @@ def _served(collectivite: Collectivite, today: date) -> None:
             prestation = Prestation.objects.get(name=name)
             for day in days:
                 booking = Booking.objects.create(
-                    child=child, prestation=prestation, day=day, state=BookingState.VALIDATED
+                    child=child,
+                    prestation=prestation,
+                    day=day,
+                    state=BookingState.VALIDATED,
+                    state_reason=Reason.DEADLINE_OVERRIDE,
                 )
                 BookingEvent.objects.create(
                     booking=booking,
                     state=booking.state,
+                    reason=Reason.DEADLINE_OVERRIDE,
                     by_staff=True,
                     note="Démonstration : réservation du mois dernier",
                 )
@@ -147,9 +163,9 @@ def seed_billing(collectivite: Collectivite, today: date | None = None) -> int:
     with tenant_context(collectivite):
         key = "valdurenque" if collectivite.schema_name == DEMO_SCHEMA else collectivite.schema_name
         created = _tariffs(TARIFFS.get(key, {}))
-        profile = PROFILES.get(key)
-        service = Service.objects.order_by("display_order", "name").first()
-        if profile and service is not None:
+        profile = dict(PROFILES.get(key, {}))
+        service = Service.objects.filter(name=profile.pop("service", None)).first()
+        if service is not None:
             BillingProfile.objects.get_or_create(service=service, defaults=profile)
         if collectivite.schema_name == DEMO_SCHEMA:
             testmp = Foyer.objects.filter(name="TESTMP").first()

@@ -72,14 +72,15 @@ def pointage_sheet(*, prestation, day) -> PointageSheet:
     """The children expected at ``prestation`` on ``day`` with their marks, and those who may
     be added as present without booking (four queries, whatever the number of children)."""
     from billing.models import Attendance
-    from billing.services.attendance import EXPECTED_STATES, attendance_locked
+    from billing.services.attendance import attendance_locked
+    from billing.services.invoicing import BILLED_STATES
     from families.models import Child
     from reservations.models import Booking, BookingState
 
     booked = {
         b.child_id: b.child
         for b in Booking.objects.filter(
-            prestation=prestation, day=day, state__in=EXPECTED_STATES
+            prestation=prestation, day=day, state__in=BILLED_STATES
         ).select_related("child")
     }
     marks = {
@@ -100,7 +101,7 @@ def pointage_sheet(*, prestation, day) -> PointageSheet:
         ),
         key=lambda row: (not row.booked, row.name.lower()),
     )
-    past_cart = [state for state in BookingState.values if state != BookingState.CART]
+    past_cart = [str(state) for state in BookingState if state != BookingState.CART]
     enrolled = (
         Child.objects.filter(
             bookings__prestation__service_id=prestation.service_id,

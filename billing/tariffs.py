@@ -6,7 +6,7 @@ admin price a day the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from billing import rules
@@ -85,3 +85,44 @@ def qf_on(quotients: list, day: date) -> int | None:
         if valid_from <= day and (valid_to is None or day <= valid_to):
             return value
     return None
+
+
+def day_prices(
+    *, foyer_id: int, days: Sequence[tuple[Prestation, date]]
+) -> list[rules.PricedLine | None]:
+    """Price booked days of one foyer as they will be billed: the tariff of each day, the
+    foyer's QF of that day (three queries: tariffs, brackets, quotients). A day without a
+    tariff prices None."""
+    if not days:
+        return []
+    prestations = {prestation.pk: prestation for prestation, _ in days}
+    by_prestation = tariffs_by_prestation(prestations.values())
+    first, last = min(day for _, day in days), max(day for _, day in days)
+    quotients = quotients_by_foyer([foyer_id], first, last).get(foyer_id, [])
+    priced = []
+    for prestation, day in days:
+        tariff = rules.tariff_on(by_prestation[prestation.pk], day)
+        if tariff is None or tariff.basis == rules.Basis.FORFAIT:
+            priced.append(
+                None
+                if tariff is None
+                else rules.price_forfait(
+                    tariff,
+                    qf=qf_on(quotients, day),
+                    start=day,
+                    end=day,
+                    name=tariff.label,
+                )
+            )
+            continue
+        priced.append(
+            rules.price_day(
+                tariff,
+                qf=qf_on(quotients, day),
+                booked=True,
+                attendance=None,
+                hours=prestation_hours(prestation),
+                name=tariff.label,
+            )
+        )
+    return priced

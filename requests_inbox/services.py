@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.services.attendance import absence_marks
 from families.models import Child, Foyer
 from portal.links import site_url
 from portal.services import email_queue
@@ -27,6 +28,7 @@ from portal.storage import private_storage
 from requests_inbox import rules
 from requests_inbox.exceptions import (
     AbsenceAlreadyDecided,
+    AbsenceDecisionNotAllowed,
     AbsenceNotYourChild,
     JustificatifRequired,
     SubjectEmpty,
@@ -41,7 +43,7 @@ from requests_inbox.models import (
     ThreadStatus,
 )
 from requests_inbox.selectors import unread_cache_key
-from reservations.services import bookings_cancel_for_absence
+from reservations.services.absences import bookings_cancel_for_absence
 
 
 @contextmanager
@@ -330,6 +332,9 @@ def _decision_text(*, absence: Absence, accepted: bool, cancelled: int) -> str:
     return f"La mairie a accepté la déclaration d'absence de {who_when} : absence justifiée. {done}"
 
 
+DECIDE_ABSENCE = "requests_inbox.decide_absence"
+
+
 def absence_decide(
     *,
     absence: Absence,
@@ -342,12 +347,16 @@ def absence_decide(
 ) -> Absence:
     """Accept or refuse a declared absence and tell the family in its thread.
 
-    Accepted: the child's bookings of those days are cancelled, past their deadlines too
-    (``reservations.services.bookings_cancel_for_absence``), in this transaction, and the
-    absence stays recorded as justified for invoicing. Refused: nothing is cancelled. The
-    decision's message opens with the decision, followed by staff's ``body`` if any; the
-    thread is closed unless staff chose another ``status``.
+    Only a role holding requests_inbox.decide_absence decides (tenants.rules): an accepted
+    absence cancels bookings. Accepted: the child's bookings of those days are cancelled,
+    past their deadlines too (``reservations.services.absences``), in this transaction,
+    with the reason « absence justifiée », and the absence stays recorded for invoicing.
+    The days already past are pointed « absent justifié » (billing.services.attendance).
+    Refused: nothing is cancelled. The decision's message opens with the decision, followed
+    by staff's ``body`` if any; the thread is closed unless staff chose another ``status``.
     """
+    if user is None or not user.has_perm(DECIDE_ABSENCE):
+        raise AbsenceDecisionNotAllowed()
     now = now or timezone.now()
     body = body.strip()
     upload = rules.attachment_check(attachment)
@@ -373,6 +382,9 @@ def absence_decide(
                 note=f"Absence justifiée acceptée (demande n° {thread.pk})",
                 now=now,
             )
+            # The days gone by are pointed « absent justifié », linked to the bookings and to
+            # this absence (its thread is the evidence): billing charges nothing for them.
+            absence_marks(absence=absence, bookings=cancelled, user=user, now=now)
         text = _decision_text(absence=absence, accepted=accept, cancelled=len(cancelled))
         message = _message_add(
             thread=thread,

@@ -225,11 +225,6 @@ class Invoice(models.Model):
             models.Index(fields=["foyer", "status"], name="invoice_foyer_status"),
             models.Index(fields=["service", "period_start"], name="invoice_service_period"),
         ]
-        permissions = [
-            ("issue_invoice", "Émettre les factures"),
-            ("correct_invoice", "Corriger les factures par avoir"),
-            ("export_invoice", "Exporter les factures et états"),
-        ]
 
     def __str__(self) -> str:
         return self.number

@@ -21,6 +21,7 @@ from billing.models import (
     InvoiceRun,
     RunStatus,
 )
+from billing.services.invoicing import BILLED_STATES
 from families.models import Child
 from reservations.models import Booking, BookingState, Prestation, Service
 
@@ -35,9 +36,6 @@ FUTURE_DAY = "On ne pointe pas un jour à venir."
 UNKNOWN_STATUS = "État de pointage inconnu."
 UNLOCK_REASON_NEEDED = "Indiquez pourquoi vous rouvrez un pointage déjà facturé."
 UNLOCK_NOT_LOCKED = "Ce pointage n'est pas verrouillé : rien à rouvrir."
-
-# The bookings a pointage lists: those that stand on the day.
-EXPECTED_STATES = (BookingState.VALIDATED, BookingState.CANCEL_REQUESTED)
 
 
 def attendance_locked(*, service: Service, day: date) -> bool:
@@ -97,7 +95,7 @@ def attendance_mark(
             raise BillingError(LOCKED.format(day=day))
         booking = booking or (
             Booking.objects.filter(
-                child=child, prestation=prestation, day=day, state__in=EXPECTED_STATES
+                child=child, prestation=prestation, day=day, state__in=BILLED_STATES
             )
             .order_by("-pk")
             .first()
@@ -148,12 +146,17 @@ def attendance_unlock(
 
 def absence_marks(*, absence, bookings, user, now: datetime | None = None) -> list[Attendance]:
     """Mark « absent justifié » the days of an accepted absence: one mark per booking it
-    cancelled, linked to the booking and to the absence (its thread is the evidence)."""
+    cancelled, linked to the booking and to the absence (its thread is the evidence).
+
+    Days to come are only cancelled (nothing to point yet); days of an invoiced period are
+    left to staff (a credit note corrects what was billed).
+    """
+    today = timezone.localdate(now or timezone.now())
+    bookings = Booking.objects.filter(
+        pk__in=[b.pk for b in bookings], day__lte=today
+    ).select_related("child", "prestation__service")
     marks = []
-    for booking in bookings:
-        if booking.day > timezone.localdate(now or timezone.now()):
-            # A day to come is simply not booked any more: nothing to point.
-            continue
+    for booking in bookings.order_by("day", "prestation_id"):
         if attendance_locked(service=booking.prestation.service, day=booking.day):
             continue
         marks.append(

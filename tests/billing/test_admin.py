@@ -250,7 +250,9 @@ def test_a_credit_note_from_the_admin(issued_month, agent_client, tenant_a, in_t
         assert (bernard.amount_credited, bernard.status) == (Decimal("5.40"), "partial")
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.COMPTABLE, True), (Role.REGISSEUR, False)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.COMPTABLE, True), (Role.REGISSEUR, True), (Role.AGENT, False)]
+)
 def test_exports_are_for_those_who_export(issued_month, client_a, tenant_a, role, allowed):
     client = _staff(client_a, tenant_a, role)
     ids = [issued_month["bernard"].pk, issued_month["aubert"].pk]

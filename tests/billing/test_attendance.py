@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -183,3 +184,37 @@ def test_bad_taps(site, agent):
     response = agent.post(MARK, {"child": "x", "day": "hier"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 400
     assert reverse("admin:billing_attendance_sheet") == SHEET
+
+
+def test_an_accepted_absence_points_its_past_days_justified(
+    month, site, tenant_a, in_tenant, settings, tmp_path
+):
+    from billing.services.invoicing import invoice_preview
+    from requests_inbox.services import absence_decide, absence_declare
+    from tests.requests_inbox.conftest import pdf_upload
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    agent = MembershipFactory(collectivite=tenant_a, role=Role.AGENT).user
+    with in_tenant(tenant_a):
+        tom = month["bernard"].children.get(first_name="Tom")
+        before = invoice_preview(service=month["service"], start=NOV[0], end=NOV[1])
+        absence = absence_declare(
+            foyer=month["bernard"],
+            child=tom,
+            start=nov(9),
+            end=nov(10),
+            motif="Gastro-entérite",
+            attachment=pdf_upload(),
+            user=None,
+        )
+        absence_decide(absence=absence, accept=True, user=agent)
+        marks = Attendance.objects.filter(child=tom, absence=absence).order_by("day", "prestation")
+        assert [(m.day.day, m.prestation.name, m.status, m.booking.state) for m in marks] == [
+            (9, "CANTINE", "absent_justified", "cancelled"),
+            (9, "GARDERIE SOIR T1", "absent_justified", "cancelled"),
+            (10, "GARDERIE SOIR T1", "absent_justified", "cancelled"),
+        ]
+        after = invoice_preview(service=month["service"], start=NOV[0], end=NOV[1])
+    bernard = lambda preview: next(b.total for b in preview.bills if b.foyer_name == "BERNARD")  # noqa: E731
+    # The cantine of the 9th (3,60) and two evenings of garderie T1 (0,65 each) are not billed.
+    assert bernard(before) - bernard(after) == Decimal("4.90")

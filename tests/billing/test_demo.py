@@ -39,7 +39,7 @@ def test_last_month_is_ready_to_invoice_and_seeded_once(tenant_a, in_tenant, mon
         # Guilhem 2, Léa 1.
         assert Booking.objects.count() == 17 * 5
         assert Attendance.objects.count() == 3
-        service = Service.objects.get()
+        service = Service.objects.get(name="GROUPE SCOLAIRE - postfacturation")
         preview = invoice_preview(
             service=service, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)
         )
