@@ -100,7 +100,10 @@ TENANT_LIMIT_SET_CALLS = True
 DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.unknown_host"
 
 MIDDLEWARE = [
+    # First: everything after it (axes, rate limits) must see the real client's address.
+    "portal.middleware.TrustedProxyMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
+    "portal.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,7 +182,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# Logins match e-mails whatever their case: so must the per-account lockout.
+AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
+# A success (maybe the attacker's own account, from the same address) must not wipe the
+# failures that lock an address or an account: they expire after the cool-off only.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 # Adhesion codes: wrong guesses are counted per IP and per account (families.services).
 
@@ -309,6 +316,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# PROXY
+# Addresses or CIDR blocks of the reverse proxies in front of the web processes (the TLS
+# proxy of docker-compose.yml). Empty: nobody is trusted and REMOTE_ADDR is the client.
+# When the peer is one of them, portal.middleware.TrustedProxyMiddleware takes the client's
+# address from X-Forwarded-For (the rightmost address that is not itself a trusted proxy).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # PRODUCTION
 if PRODUCTION:
