@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portal.dispatch import task_dispatch
 from portal.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def email_queue(
         defaults={"subject": subject, "body": body, "html_body": html_body},
     )
     if created:
-        transaction.on_commit(lambda: email_send_task.delay(email_id=email.pk))
+        transaction.on_commit(lambda: task_dispatch(email_send_task, email_id=email.pk))
     return email
 
 

@@ -243,9 +243,15 @@ USE_REDIS = bool(REDIS_URL) and (PRODUCTION or redis_reachable(REDIS_URL))
 if REDIS_URL and not USE_REDIS:
     logger.warning("REDIS_URL=%s is not reachable: Celery tasks run in-process.", REDIS_URL)
 
+# A Redis outage degrades to « no cache » (portal.cache): pages read the database instead.
+# Short timeouts: a hung Redis must not hold a request longer than a cache is worth.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if USE_REDIS
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -258,6 +264,19 @@ CELERY_RESULT_BACKEND = REDIS_URL if USE_REDIS else None
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ALWAYS_EAGER = not USE_REDIS
 CELERY_TASK_EAGER_PROPAGATES = False
+# Nothing reads task results: without this, .delay() subscribes to the result store and,
+# with Redis down, retried 20 times a second apart before raising.
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing fails fast when the broker is down (portal.dispatch then decides what to do):
+# no retry, short socket timeouts. The e-mail journal keeps what was not published.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Development without a production Redis: a task the broker refuses runs in-process, decided
+# at each call (Redis may stop or start while the server runs). In production it is left
+# to the journal and the periodic requeue instead of making the request wait for SMTP.
+CELERY_INPROCESS_FALLBACK = not PRODUCTION
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
