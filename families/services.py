@@ -99,6 +99,7 @@ def adhesion_code_send(
         subject="Adhésion à un service sur Espace Famille",
         body=render_to_string("families/emails/adhesion.txt", context),
         key=f"adhesion-code:{row.pk}",
+        secrets=[code],
     )
     return row
 

@@ -122,6 +122,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ):
         from django.template import loader
 
+        from portal.sealing import key_digest
         from portal.services import email_queue
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
@@ -130,5 +131,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
             to=to_email,
             subject=subject,
             body=body,
-            key=f"password-reset:{context['uid']}:{context['token']}",
+            # The token is the secret: masked in the body, never part of the key.
+            key=f"password-reset:{context['uid']}:{key_digest(context['token'])}",
+            secrets=[context["token"]],
         )

@@ -114,8 +114,11 @@ class OutgoingEmail(models.Model):
     key = models.CharField("événement", max_length=200)
     recipient = models.EmailField("destinataire")
     subject = models.CharField("objet", max_length=255)
+    # Links and codes are masked here (portal.sealing); the real ones wait, encrypted, in
+    # ``sealed_secrets`` until the e-mail is sent, then are erased.
     body = models.TextField("texte")
     html_body = models.TextField("HTML", blank=True)
+    sealed_secrets = models.TextField("secrets chiffrés", blank=True, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
