@@ -6,16 +6,17 @@ from django.conf import settings
 from django.db import models
 
 from portal.models import Civilite, NotificationPreference
-from portal.validators import phone_validator
+from portal.validators import ADDRESS_MAX_LENGTH, phone_validator, plain_text_validator
 
 
 class Foyer(models.Model):
     """A family as the collectivité knows it; linked to a global account once activated."""
 
-    name = models.CharField("nom du foyer", max_length=150)
+    name = models.CharField("nom du foyer", max_length=150, validators=[plain_text_validator])
     email = models.EmailField(
         "e-mail de connexion",
         blank=True,
+        validators=[plain_text_validator],
         help_text="Adresse à laquelle la mairie envoie l'adhésion ; elle devient l'identifiant.",
     )
     # The account lives in the public schema; one account may hold foyers in several
@@ -56,17 +57,21 @@ class Responsable(models.Model):
         "rang", choices=[(1, "Responsable 1"), (2, "Responsable 2")], default=1
     )
     civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices)
-    last_name = models.CharField("nom", max_length=150)
-    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150, validators=[plain_text_validator])
+    first_name = models.CharField("prénom", max_length=150, validators=[plain_text_validator])
     phone = models.CharField(
         "téléphone principal", max_length=20, blank=True, validators=[phone_validator]
     )
     phone_secondary = models.CharField(
         "téléphone secondaire", max_length=20, blank=True, validators=[phone_validator]
     )
-    email = models.EmailField("e-mail principal", blank=True)
-    email_secondary = models.EmailField("e-mail secondaire", blank=True)
-    address = models.TextField("adresse", blank=True)
+    email = models.EmailField("e-mail principal", blank=True, validators=[plain_text_validator])
+    email_secondary = models.EmailField(
+        "e-mail secondaire", blank=True, validators=[plain_text_validator]
+    )
+    address = models.TextField(
+        "adresse", blank=True, max_length=ADDRESS_MAX_LENGTH, validators=[plain_text_validator]
+    )
     notification = models.CharField(
         "notification",
         max_length=10,
@@ -105,12 +110,16 @@ class Child(models.Model):
     foyer = models.ForeignKey(
         Foyer, verbose_name="foyer", on_delete=models.CASCADE, related_name="children"
     )
-    last_name = models.CharField("nom", max_length=150)
-    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150, validators=[plain_text_validator])
+    first_name = models.CharField("prénom", max_length=150, validators=[plain_text_validator])
     birth_date = models.DateField("date de naissance")
     sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices)
-    school = models.CharField("école / site", max_length=150, blank=True)
-    classe = models.CharField("classe", max_length=50, blank=True)
+    school = models.CharField(
+        "école / site", max_length=150, blank=True, validators=[plain_text_validator]
+    )
+    classe = models.CharField(
+        "classe", max_length=50, blank=True, validators=[plain_text_validator]
+    )
     regime = models.CharField(
         "régime alimentaire", max_length=12, choices=Regime.choices, default=Regime.CLASSIQUE
     )

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from families.models import Child, Responsable
 from portal.forms import NewPasswordFields
 from portal.models import Civilite
+from portal.validators import plain_text_validator
 
 PASSWORD_MISMATCH = "Les deux mots de passe ne correspondent pas."
 EXISTING_ACCOUNT_PASSWORD = (
@@ -22,6 +23,7 @@ class AccountStepForm(NewPasswordFields):
     household_name = forms.CharField(
         label="Nom de la famille",
         max_length=150,
+        validators=[plain_text_validator],
         help_text="Cette information sera utilisée pour le nom de votre foyer.",
     )
     # The address the mairie recorded, to which the activation link was sent: the link
