@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
@@ -23,23 +24,47 @@ def is_tenant_staff(user, tenant) -> bool:
     return user.is_superuser or membership_role(user=user, collectivite=tenant) is not None
 
 
-class TenantAdminAuthenticationForm(AdminAuthenticationForm):
+ADMIN_INVALID_LOGIN = (
+    "Adresse e-mail ou mot de passe incorrect, ou ce compte n'a pas accès à cette administration."
+)
+
+
+class _AdminLoginForm(AdminAuthenticationForm):
+    """An admin login that answers a right password without access like a wrong one.
+
+    Saying « this account has no access here » would confirm the password to whoever
+    typed it. The refusal also counts as a failed login for the lockout (django-axes), so
+    a right password is not told apart by the lockout either.
+    """
+
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+        "invalid_login": ADMIN_INVALID_LOGIN,
+        "inactive": ADMIN_INVALID_LOGIN,
     }
 
+    def may_enter(self, user) -> bool:
+        raise NotImplementedError
+
     def confirm_login_allowed(self, user):
-        if not user.is_active:
-            raise ValidationError(self.error_messages["inactive"], code="inactive")
-        if not is_tenant_staff(user, getattr(self.request, "tenant", None)):
-            raise ValidationError(NOT_STAFF_HERE, code="not_staff_here")
+        if user.is_active and self.may_enter(user):
+            return
+        user_login_failed.send(
+            sender=type(self),
+            credentials={"username": self.cleaned_data.get("username")},
+            request=self.request,
+        )
+        raise ValidationError(ADMIN_INVALID_LOGIN, code="invalid_login")
 
 
-class PlatformAdminAuthenticationForm(AdminAuthenticationForm):
-    def confirm_login_allowed(self, user):
-        if not (user.is_active and user.is_superuser):
-            raise ValidationError(NOT_PLATFORM_ADMIN, code="not_platform_admin")
+class TenantAdminAuthenticationForm(_AdminLoginForm):
+    def may_enter(self, user) -> bool:
+        return is_tenant_staff(user, getattr(self.request, "tenant", None))
+
+
+class PlatformAdminAuthenticationForm(_AdminLoginForm):
+    def may_enter(self, user) -> bool:
+        return user.is_superuser
 
 
 class _RefusingAdminSite(AdminSite):

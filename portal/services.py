@@ -115,10 +115,27 @@ def account_signup(*, form, confirm_url_for) -> object:
     """Create an inactive account from the signup form and e-mail its confirmation link.
 
     ``confirm_url_for(user)`` returns the absolute confirmation URL. The account can log in
-    once the link is followed (portal.views.signup_confirm).
+    once the link is followed (portal.views.signup_confirm). When the address already has
+    an account, nothing is created: its owner gets an e-mail saying so, and None is returned
+    (the page says the same in both cases).
     """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
     from django.template.loader import render_to_string
 
+    email = form.cleaned_data["email"]
+    existing = get_user_model().objects.filter(email__iexact=email).first()
+    if existing is not None:
+        # Same page, same work (a password hashed), and a word to the real owner.
+        make_password(form.cleaned_data["password1"])
+        email_queue(
+            to=existing.email,
+            subject="Vous avez déjà un compte — Espace Famille",
+            body=render_to_string("portal/emails/account_exists.txt", {"user": existing}),
+            # At most one such e-mail a day per account, however often the form is posted.
+            key=f"signup-existing:{existing.pk}:{timezone.localdate().isoformat()}",
+        )
+        return None
     with transaction.atomic():
         user = form.save(commit=False)
         user.set_password(form.cleaned_data["password1"])

@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Turns django-ratelimit's refusals into RATELIMIT_VIEW's « Trop de demandes » (429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 TEMPLATES = [
@@ -189,6 +191,8 @@ AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 # Adhesion codes: wrong guesses are counted per IP and per account (families.services).
+# Sign-up, password reset, requests and messages: portal.ratelimits.
+RATELIMIT_VIEW = "portal.views.rate_limited"
 
 # INTERNATIONALIZATION
 LANGUAGE_CODE = "fr"
@@ -347,7 +351,10 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 if PRODUCTION:
     DEBUG = False
     # Static files are served by the web process itself (compressed, cache-busted names).
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

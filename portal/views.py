@@ -15,6 +15,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from portal.forms import EmailLoginForm, QueuedPasswordResetForm, SignupForm
 from portal.links import account_collectivite_links, site_url
+from portal.ratelimits import password_reset_limit, signup_limit
 from portal.services import account_confirm_email, account_signup
 from portal.tokens import email_confirmation_token
 
@@ -63,12 +64,14 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+@password_reset_limit
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
 
+@signup_limit
 def signup(request):
     """« Créer un compte » (flow 2): an account first, collectivités joined later by code."""
     if request.user.is_authenticated:
@@ -86,8 +89,8 @@ def signup(request):
             )
             return request.build_absolute_uri(path)
 
-        user = account_signup(form=form, confirm_url_for=confirm_url_for)
-        request.session["signup_email"] = user.email
+        account_signup(form=form, confirm_url_for=confirm_url_for)
+        request.session["signup_email"] = form.cleaned_data["email"]
         return redirect("signup_sent")
     return render(request, "portal/signup.html", {"form": form})
 
@@ -110,6 +113,11 @@ def signup_confirm(request, uidb64: str, token: str):
     account_confirm_email(user=user)
     messages.success(request, "Adresse e-mail confirmée : vous pouvez vous connecter.")
     return redirect(f"{reverse('login')}?next={reverse('subscriptions')}")
+
+
+def rate_limited(request, exception=None):
+    """Answer a form posted too often (django-ratelimit, see portal.ratelimits)."""
+    return render(request, "portal/rate_limited.html", status=429)
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
