@@ -10,6 +10,11 @@ from portal.admin_sites import tenant_admin_site
 urlpatterns = [
     path("", views.tenant_home, name="home"),
     path("contacts/", views.contacts, name="contacts"),
+    path(
+        "invitation-personnel/<uidb64>/<token>/",
+        views.staff_invitation,
+        name="staff_invitation",
+    ),
     path("", include("portal.urls_common")),
     path("", include("families.urls")),
     path("actualites/", include("news.urls")),

@@ -128,3 +128,64 @@ def locked_out(request, credentials=None, *args, **kwargs):
 password_change = auth_views.PasswordChangeView.as_view(
     success_url=reverse_lazy("password_change_done")
 )
+
+
+def staff_invitation(request, uidb64: str, token: str):
+    """Accept (or decline) an invitation to this collectivité's staff, from its e-mailed link.
+
+    A new account chooses its password here; an existing one only consents. Nothing is
+    granted before the « Accepter » button is pressed.
+    """
+    from django.contrib.auth import login
+    from django.contrib.auth.forms import SetPasswordForm
+
+    from portal.tokens import staff_invitation_token
+    from tenants.exceptions import InvitationInvalid
+    from tenants.models import ROLE_SUMMARIES, Membership, Role
+    from tenants.services import membership_accept, membership_decline
+
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, OverflowError):
+        pk = None
+    member = (
+        Membership.objects.select_related("user", "invited_by")
+        .filter(pk=pk, collectivite=request.tenant, accepted_at__isnull=True)
+        .first()
+        if pk
+        else None
+    )
+    if member is None or not staff_invitation_token.check_token(member, token):
+        return render(
+            request,
+            "portal/staff_invitation.html",
+            {"invalid": InvitationInvalid.message},
+            status=400,
+        )
+    user = member.user
+    needs_password = not user.has_usable_password()
+    form = SetPasswordForm(user, request.POST or None) if needs_password else None
+    if request.method == "POST":
+        if "refuser" in request.POST:
+            membership_decline(member=member)
+            messages.info(request, "Invitation refusée : vous n'avez pas été ajouté au personnel.")
+            return redirect("home")
+        if form is None or form.is_valid():
+            accepted = membership_accept(
+                member=member, password=form.cleaned_data["new_password1"] if form else None
+            )
+            if needs_password:
+                # The account as saved: its new password is in the session's hash.
+                login(request, accepted.user, backend="tenants.backends.EmailRoleBackend")
+                return redirect("admin:index")
+            messages.success(request, "Invitation acceptée : connectez-vous à l'administration.")
+            return redirect("admin:login")
+    return render(
+        request,
+        "portal/staff_invitation.html",
+        {
+            "member": member,
+            "role_summary": ROLE_SUMMARIES[Role(member.role)],
+            "form": form,
+        },
+    )
