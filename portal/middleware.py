@@ -7,8 +7,10 @@ import logging
 from functools import cached_property
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +109,52 @@ class RejectNulBytesMiddleware:
                 render_to_string("400.html", {"message": NUL_REFUSED}, request=None)
             )
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Mark every page served to a logged-in account ``Cache-Control: private, no-store``.
+
+    Those pages name children, addresses and money: neither a shared proxy nor the browser's
+    back-forward cache on a shared computer may keep them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+DATABASE_BUSY = (
+    "Le service est très sollicité : rien n'a été enregistré. Réessayez dans quelques instants."
+)
+
+
+class DatabaseBusyMiddleware:
+    """Answer a lock or statement timeout, or a lost database, with a French 503.
+
+    The view's transaction was rolled back when the error left it, so the page can say that
+    nothing was saved; Retry-After tells scripts when to come back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("Database busy or unavailable on %s: %s", request.path, exception)
+        response = HttpResponse(
+            render_to_string("503.html", {"message": DATABASE_BUSY}), status=503
+        )
+        response["Retry-After"] = "10"
+        patch_cache_control(response, no_store=True)
+        return response

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +116,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Turns django-ratelimit's refusals into RATELIMIT_VIEW's « Trop de demandes » (429).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Every page of a logged-in account holds personal data: never stored by a cache.
+    "portal.middleware.PrivatePagesMiddleware",
+    # Last, so it sees the views' exceptions: lock and statement timeouts answer 503.
+    "portal.middleware.DatabaseBusyMiddleware",
 ]
 
 TEMPLATES = [
@@ -149,6 +155,15 @@ else:
     embedded_db.database_url()  # starts the embedded server once; later processes reuse it
     _db = dj_database_url.parse(embedded_db.database_url())
 _db.update(CONN_MAX_AGE=CONN_MAX_AGE, CONN_HEALTH_CHECKS=CONN_MAX_AGE > 0)
+# Per connection: a statement waits at most DB_LOCK_TIMEOUT_MS for a row lock and runs at
+# most DB_STATEMENT_TIMEOUT_MS; past either the request answers « réessayez » (503, nothing
+# saved, portal.middleware.DatabaseBusyMiddleware) instead of hanging (a validation once
+# waited 23 s behind a held lock).
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+_db.setdefault("OPTIONS", {})["options"] = (
+    f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+)
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -339,6 +354,37 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# django-csp: scripts only from our own static files (no inline script anywhere: tested by
+# tests/security/test_headers.py). Inline styles stay allowed: Bootstrap's and htmx's
+# scripts set them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# django-permissions-policy: no page needs the camera, microphone, location or payment API.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 # PROXY
 # Addresses or CIDR blocks of the reverse proxies in front of the web processes (the TLS
