@@ -20,6 +20,7 @@ from families.models import Child, Foyer, QuotientFamilial, Responsable
 from families.resources import ChildResource, FrenchCSV
 from families.services import adhesion_code_send
 from portal.admin_sites import tenant_admin_site
+from portal.spreadsheets import csv_response
 
 HEALTH_FIELDS = ("allergies", "pai")
 ACCOUNT_ACTIVE = "Compte activé"
@@ -318,6 +319,29 @@ class ChildAdmin(admin.ModelAdmin):
         ("Scolarité et repas", {"fields": ["school", "classe", "regime"]}),
         ("Santé", {"fields": list(HEALTH_FIELDS)}),
     ]
+
+    actions = ["export_csv"]
+
+    @admin.action(description="Exporter la liste (CSV)", permissions=["view"])
+    def export_csv(self, request, queryset):
+        """The selected children as a spreadsheet; names typed by parents are made inert."""
+        rows = (
+            (
+                child.last_name,
+                child.first_name,
+                child.birth_date.strftime("%d/%m/%Y"),
+                child.school,
+                child.classe,
+                child.get_regime_display(),
+                child.foyer.name,
+            )
+            for child in queryset.select_related("foyer").order_by("last_name", "first_name")
+        )
+        return csv_response(
+            "enfants.csv",
+            ["Nom", "Prénom", "Date de naissance", "École", "Classe", "Régime", "Foyer"],
+            rows,
+        )
 
     @admin.display(description="date de naissance", ordering="birth_date")
     def birth_date_display(self, child):

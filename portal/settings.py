@@ -236,6 +236,9 @@ STORAGES = {
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
+# Any file django-import-export writes escapes formulas too (see portal.spreadsheets).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
