@@ -32,4 +32,5 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("abonnements/", onboarding.subscriptions, name="subscriptions"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
 ]

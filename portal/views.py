@@ -41,10 +41,22 @@ def tenant_home(request):
     from django.utils import timezone
 
     from news.selectors import latest_posts, reader_for
+    from tenants.selectors import user_has_adhesion
 
     reader = reader_for(user=request.user, collectivite=request.tenant)
     posts = latest_posts(reader=reader, now=timezone.now())
-    return render(request, "portal/tenant_home.html", {"posts": posts})
+    # Greeted by name only here: an account that is no family or staff of this collectivité
+    # is told how to join instead (one query for an account, none for a visitor).
+    is_member = reader.is_staff or (
+        request.user.is_authenticated
+        and user_has_adhesion(user=request.user, collectivite=request.tenant)
+    )
+    return render(request, "portal/tenant_home.html", {"posts": posts, "is_member": is_member})
+
+
+def accessibility(request):
+    """« Déclaration d'accessibilité » (RGAA): state of compliance, tests, how to complain."""
+    return render(request, "portal/accessibility.html")
 
 
 def contacts(request):
