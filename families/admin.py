@@ -159,8 +159,8 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
     # Searches and filters across children or responsables may match a foyer several times:
     # Django's changelist then applies distinct() (lookup_spawns_duplicates).
     list_filter = ["children__school", "children__classe", AccountStatusFilter]
-    fields = ["name", "email", "user", "created_at"]
-    readonly_fields = ["user", "created_at"]
+    fields = ["name", "email", "user", "created_at", "left_on", "anonymised_at"]
+    readonly_fields = ["user", "created_at", "anonymised_at"]
     inlines = [ResponsableInline, ChildInline, QuotientFamilialInline]
     actions = ["send_adhesion"]
 

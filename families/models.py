@@ -32,6 +32,16 @@ class Foyer(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    left_on = models.DateField(
+        "a quitté les services le",
+        null=True,
+        blank=True,
+        help_text=(
+            "Date de départ de la famille. Ses données sont anonymisées après la durée de "
+            "conservation de la collectivité, comptée depuis son départ ou sa dernière activité."
+        ),
+    )
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "foyer"

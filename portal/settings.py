@@ -312,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.email_resend_pending_task",
         "schedule": 600.0,
     },
+    # RGPD: each collectivité's data_retention_years, counted from a foyer's last activity.
+    "families-retention-purge": {
+        "task": "families.tasks.retention_purge_task",
+        "schedule": 24 * 3600.0,
+    },
     "reservations-holds-release": {
         "task": "reservations.tasks.holds_release_task",
         "schedule": 60.0,

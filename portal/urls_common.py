@@ -33,4 +33,5 @@ urlpatterns = [
     ),
     path("abonnements/", onboarding.subscriptions, name="subscriptions"),
     path("accessibilite/", views.accessibility, name="accessibility"),
+    path("compte/supprimer/", views.account_delete_view, name="account_delete"),
 ]

@@ -201,3 +201,45 @@ def staff_invitation(request, uidb64: str, token: str):
             "form": form,
         },
     )
+
+
+ACCOUNT_DELETED = (
+    "Votre compte a été supprimé. Les mairies gardent ce que la comptabilité publique les "
+    "oblige à conserver (réservations, factures), sans lien avec votre compte."
+)
+WRONG_PASSWORD = "Mot de passe incorrect : votre compte n'a pas été supprimé."
+
+
+def account_delete_view(request):
+    """« Supprimer mon compte »: the account's own password confirms it."""
+    from django import forms
+    from django.contrib.auth import logout
+    from django.contrib.auth.views import redirect_to_login
+
+    from families.services_privacy import account_delete
+    from tenants.exceptions import StaffError
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+
+    class ConfirmForm(forms.Form):
+        password = forms.CharField(
+            label="Votre mot de passe",
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        )
+
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", WRONG_PASSWORD)
+        else:
+            try:
+                account_delete(user=request.user)
+            except StaffError as error:
+                form.add_error(None, error.message)
+            else:
+                logout(request)
+                messages.success(request, ACCOUNT_DELETED)
+                return redirect("home")
+    return render(request, "portal/account_delete.html", {"form": form})

@@ -28,6 +28,10 @@ class CollectiviteAdmin(admin.ModelAdmin):
             {"fields": ["contact_person", "address", "phone", "email", "opening_hours"]},
         ),
         ("Fonctionnement", {"fields": ["holiday_zone", "payfip_identifier", "reglement"]}),
+        (
+            "Données personnelles",
+            {"fields": ["data_retention_years", "dpo_name", "dpo_email", "dpo_address"]},
+        ),
     ]
 
     def get_queryset(self, request):

@@ -79,6 +79,13 @@ class Collectivite(TenantMixin):
     data_retention_years = models.PositiveSmallIntegerField(
         "conservation des données des familles parties (années)", default=3
     )
+    # The DPO (délégué à la protection des données) families write to, shown on « Données
+    # personnelles » (RGPD art. 13: the notice names the DPO's contact).
+    dpo_name = models.CharField(
+        "délégué à la protection des données (DPO)", max_length=200, blank=True
+    )
+    dpo_email = models.EmailField("e-mail du DPO", blank=True)
+    dpo_address = models.TextField("adresse postale du DPO", blank=True, max_length=500)
     parents_may_edit_children = models.BooleanField(
         "les familles peuvent corriger école, classe et régime de leurs enfants", default=False
     )
