@@ -209,3 +209,48 @@ class QuotientFamilial(models.Model):
                     "Ce foyer a déjà un quotient familial sur cette période : "
                     "clôturez l'ancien avant d'en saisir un nouveau."
                 )
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+    FAILED = "failed", "Refusé"
+
+
+class ImportJob(models.Model):
+    """A confirmed import of foyers and children, run by a Celery worker, not the request.
+
+    Progress (rows done) lives in the shared cache while the job runs: the rows are written
+    in one transaction, invisible to the page that polls until the end.
+    """
+
+    file_name = models.CharField("fichier", max_length=255)
+    storage_name = models.CharField("fichier temporaire", max_length=255, editable=False)
+    format_index = models.PositiveSmallIntegerField("format", editable=False)
+    # Bare id: staff accounts live in the public schema.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="lancé par",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("lancé le", auto_now_add=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField("lignes", default=0)
+    summary = models.JSONField("résultat", default=dict, blank=True)
+    errors = models.JSONField("erreurs", default=list, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de foyers"
+        verbose_name_plural = "imports de foyers"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.file_name} ({self.get_status_display()})"

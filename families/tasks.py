@@ -15,3 +15,11 @@ def retention_purge_task() -> dict[str, int]:
         collectivite.schema_name: foyers_purge(collectivite=collectivite)
         for collectivite in Collectivite.objects.collectivites()
     }
+
+
+@app.task
+def import_run_task(*, job_id: int) -> str:
+    """Run a confirmed import of foyers and children (in the sender's schema)."""
+    from families.services_import import import_run
+
+    return import_run(job_id=job_id).status
