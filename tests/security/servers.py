@@ -80,3 +80,103 @@ class PrivateRedis:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test only (pgserver's binaries, a temporary folder).
+
+    As root, pgserver runs it as its own system user, as the embedded development server.
+    """
+
+    def __init__(self):
+        import pgserver
+
+        self.dir = Path(tempfile.mkdtemp(prefix="ef-pg-"))
+        self.server = pgserver.get_server(self.dir / "data", cleanup_mode="delete")
+        info = self.server.get_postmaster_info()
+        self.socket_dir = str(info.socket_dir)
+
+    def _pg_ctl(self, *args: str) -> None:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", *args], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(
+            f"postgresql://postgres@/postgres?host={self.socket_dir}", autocommit=True
+        ) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def copy_from(self, settings_dict: dict, name: str) -> None:
+        """Copy the database of ``settings_dict`` (schemas and committed rows) into ``name``."""
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        self.create_database(name)
+        env = {"PGPASSWORD": settings_dict.get("PASSWORD") or ""}
+        source = [
+            "--host",
+            settings_dict.get("HOST") or "",
+            "--port",
+            str(settings_dict.get("PORT") or 5432),
+            "--username",
+            settings_dict.get("USER") or "postgres",
+            settings_dict["NAME"],
+        ]
+        dump = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_dump"), "--format=plain", "--no-owner", *source],
+            capture_output=True,
+            check=True,
+            env={**env, "PATH": "/usr/bin:/bin"},
+        )
+        # Some servers carry private column options (« pg_attver ») another one refuses.
+        script = b"\n".join(
+            line for line in dump.stdout.splitlines() if b"SET (pg_attver=" not in line
+        )
+        restored = subprocess.run(
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "--quiet",
+                "--no-psqlrc",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "--host",
+                self.socket_dir,
+                "--username",
+                "postgres",
+                "--dbname",
+                name,
+            ],
+            input=script,
+            capture_output=True,
+        )
+        if restored.returncode:
+            raise RuntimeError(restored.stderr.decode()[:3000])
+
+    def stop(self) -> None:
+        # pg_ctl restart reuses postmaster.opts; a plain start does not: keep them.
+        self._options = (self.server.pgdata / "postmaster.opts").read_text()
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        import shlex
+
+        words = shlex.split(self._options)[1:]  # without the postgres binary itself
+        options = []
+        while words:
+            word = words.pop(0)
+            if word == "-D":
+                words.pop(0)
+                continue
+            options.append(shlex.quote(word))
+        self._pg_ctl("-l", str(self.server.pgdata / "log"), "-o", " ".join(options), "start")
+
+    def restart(self) -> None:
+        self._pg_ctl("-m", "fast", "restart")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.server.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
