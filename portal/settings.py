@@ -293,6 +293,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # no retry, short socket timeouts. The e-mail journal keeps what was not published.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A task taken by a worker that died (acks_late) is handed out again after the broker's
+# visibility timeout (one hour); the e-mail journal makes the second run harmless.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Development without a production Redis: a task the broker refuses runs in-process, decided

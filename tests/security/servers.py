@@ -180,3 +180,68 @@ class PrivatePostgres:
         with contextlib.suppress(Exception):
             self.server.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class StubSMTP:
+    """A minimal SMTP server on loopback that counts the messages it accepted.
+
+    ``hold_first`` makes it keep the first DATA unanswered (``data_started`` is set) until
+    the client goes away: a message is delivered only once the server has said 250.
+    """
+
+    def __init__(self, *, hold_first: bool = False):
+        import threading
+
+        self.hold = hold_first
+        self.delivered: list[bytes] = []
+        self.data_started = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _session(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        with contextlib.suppress(OSError), conn:
+            conn.sendall(b"220 stub ESMTP\r\n")
+            for line in reader:
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    conn.sendall(b"250 stub\r\n")
+                elif command == b"DATA":
+                    conn.sendall(b"354 go\r\n")
+                    body = b""
+                    for data_line in reader:
+                        if data_line == b".\r\n":
+                            break
+                        body += data_line
+                    else:
+                        return  # the client went away mid-message: nothing delivered
+                    if self.hold:
+                        self.hold = False
+                        self.data_started.set()
+                        # Never answered: the client is killed while waiting for our 250.
+                        reader.read()
+                        return
+                    self.delivered.append(body)
+                    conn.sendall(b"250 queued\r\n")
+                elif command == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:  # MAIL, RCPT, RSET, NOOP
+                    conn.sendall(b"250 ok\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
