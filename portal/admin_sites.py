@@ -7,6 +7,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 from tenants.selectors import membership_role
 
@@ -67,6 +69,38 @@ class PlatformAdminAuthenticationForm(_AdminLoginForm):
         return user.is_superuser
 
 
+# Date parts an admin URL may filter on (date_hierarchy, ?birth_date__year=…), and their
+# bounds. Outside them Python's date (year 1–9999; the drill-down adds one to the year) or
+# the database driver (integers past 64 bits) raised an error, and the page was a 500.
+DATE_PART_BOUNDS = {
+    "year": (1, 9998),
+    "iso_year": (1, 9998),
+    "month": (1, 12),
+    "day": (1, 31),
+    "week": (1, 53),
+    "week_day": (1, 7),
+    "iso_week_day": (1, 7),
+    "quarter": (1, 4),
+}
+BAD_DATE_FILTER = "Ce filtre de date n'est pas valide : choisissez une date dans la liste."
+
+
+def _date_filters_valid(query) -> bool:
+    for key, values in query.lists():
+        part = key.rsplit("__", 1)[-1]
+        if part not in DATE_PART_BOUNDS or "__" not in key:
+            continue
+        low, high = DATE_PART_BOUNDS[part]
+        for value in values:
+            try:
+                number = int(value)
+            except ValueError:
+                return False
+            if not low <= number <= high:
+                return False
+    return True
+
+
 class _RefusingAdminSite(AdminSite):
     """An admin site that answers 403 to a logged-in user who may not enter it.
 
@@ -78,6 +112,10 @@ class _RefusingAdminSite(AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
+            if not _date_filters_valid(request.GET):
+                return HttpResponseBadRequest(
+                    render_to_string("400.html", {"message": BAD_DATE_FILTER})
+                )
             if (
                 request.user.is_authenticated
                 and not self.has_permission(request)

@@ -147,8 +147,16 @@ def test_new_request(
             assert Thread.objects.count() == threads
 
 
-@FIXTURES
-@given(q=HOSTILE, school=HOSTILE, year=HOSTILE, order=HOSTILE, page=HOSTILE)
+@settings(FIXTURES, max_examples=12)
+@given(
+    # A search term is cut to 5 000 characters: each admin search ILIKEs it over six
+    # columns, and 100 000 characters (tried on the other forms) only cost time here.
+    q=HOSTILE.map(lambda text: text[:5000]),
+    school=HOSTILE,
+    year=HOSTILE,
+    order=HOSTILE,
+    page=HOSTILE,
+)
 def test_admin_filters(tenant_a, client_a, q, school, year, order, page):
     user = get_user_model().objects.filter(email="agent.filtres@exemple.test").first()
     if user is None:

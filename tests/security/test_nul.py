@@ -38,3 +38,28 @@ def test_a_form_with_nul_is_refused_and_changes_nothing(public_client):
 
 def test_a_nul_in_a_parameter_name_is_refused(client_a):
     assert client_a.get("/actualites/?a%00=1").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "birth_date__year=-1",
+        "birth_date__year=0",
+        "birth_date__year=9999",
+        "birth_date__year=99999999999999999999",
+        "birth_date__month=13",
+        "birth_date__day=x",
+        "birth_date__year=2017&birth_date__month=99999999999999999999",
+    ],
+)
+def test_admin_date_filters_at_the_calendars_ends_are_a_400(tenant_a, client_a, query):
+    """Found by hypothesis (tests/security/test_hostile_input.py): these were 500s."""
+    from portal.admin_sites import BAD_DATE_FILTER
+
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role=Role.AGENT).user)
+    response = client_a.get(f"/admin/families/child/?{query}")
+    assert response.status_code == 400
+    assert BAD_DATE_FILTER.replace("'", "&#x27;") in response.content.decode() or (
+        BAD_DATE_FILTER in response.content.decode()
+    )
+    assert client_a.get("/admin/families/child/?birth_date__year=2017").status_code == 200
