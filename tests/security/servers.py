@@ -82,6 +82,19 @@ class PrivateRedis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def connection_target(settings_dict: dict) -> dict[str, str]:
+    """Where ``settings_dict`` connects: host (a socket folder for the embedded server), port,
+    user, password and database, as Django's backend resolves them."""
+    options = settings_dict.get("OPTIONS") or {}
+    return {
+        "host": settings_dict.get("HOST") or options.get("host") or "/var/run/postgresql",
+        "port": str(settings_dict.get("PORT") or options.get("port") or 5432),
+        "user": settings_dict.get("USER") or options.get("user") or "postgres",
+        "password": settings_dict.get("PASSWORD") or options.get("password") or "",
+        "name": settings_dict["NAME"],
+    }
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of this test only (pgserver's binaries, a temporary folder).
 
@@ -115,15 +128,16 @@ class PrivatePostgres:
         from pgserver._commands import POSTGRES_BIN_PATH
 
         self.create_database(name)
-        env = {"PGPASSWORD": settings_dict.get("PASSWORD") or ""}
+        target = connection_target(settings_dict)
+        env = {"PGPASSWORD": target["password"]}
         source = [
             "--host",
-            settings_dict.get("HOST") or "",
+            target["host"],
             "--port",
-            str(settings_dict.get("PORT") or 5432),
+            target["port"],
             "--username",
-            settings_dict.get("USER") or "postgres",
-            settings_dict["NAME"],
+            target["user"],
+            target["name"],
         ]
         dump = subprocess.run(
             [str(POSTGRES_BIN_PATH / "pg_dump"), "--format=plain", "--no-owner", *source],

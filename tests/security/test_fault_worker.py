@@ -25,7 +25,7 @@ from portal.models import OutgoingEmail
 from portal.services import email_queue
 from portal.tasks import email_resend_pending_task
 from tenants.models import Collectivite
-from tests.security.servers import PrivateRedis, StubSMTP
+from tests.security.servers import PrivateRedis, StubSMTP, connection_target
 from tests.security.test_fault_redis import _drop_broker_pools
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +33,15 @@ RECIPIENT = "sigkill@exemple.test"
 
 
 def _database_url() -> str:
-    db = connections["default"].settings_dict
-    host = db.get("HOST") or ""
-    if host.startswith("/"):
-        return f"postgresql://{db.get('USER') or 'postgres'}@/{db['NAME']}?host={host}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgresql://{db.get('USER')}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+    """The session's test database as a URL (a socket folder is percent-encoded as host)."""
+    from urllib.parse import quote
+
+    target = connection_target(connections["default"].settings_dict)
+    password = f":{quote(target['password'])}" if target["password"] else ""
+    return (
+        f"postgresql://{quote(target['user'])}{password}@{quote(target['host'], safe='')}"
+        f":{target['port']}/{target['name']}"
+    )
 
 
 def _worker(redis_url: str, smtp_port: int, log: Path) -> subprocess.Popen:
