@@ -29,7 +29,7 @@ def _worker_init(tenant, ready) -> None:
 def _validate(foyer_id: int) -> str:
     from families.models import Foyer
     from reservations.exceptions import FULL, CartRefused
-    from reservations.services import cart_validate
+    from reservations.services.validation import cart_validate
 
     try:
         cart_validate(foyer=Foyer(pk=foyer_id))

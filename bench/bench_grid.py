@@ -43,7 +43,8 @@ def run() -> dict:
 
     from families.models import Child, Foyer
     from reservations.models import Booking, BookingState, Prestation, Service
-    from reservations.selectors import period_grid, service_options
+    from reservations.selectors.grid import period_grid
+    from reservations.selectors.options import service_options
     from tenants.models import Collectivite
     from tenants.services import adhesion_add, collectivite_create
 

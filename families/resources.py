@@ -1,6 +1,7 @@
 """Staff import of foyers, their responsable 1 and their children from CSV or XLSX.
 
-One row is one child with its foyer's and responsable 1's columns. django-import-export
+One row is one child with its foyer's and responsable 1's columns, and optionally the
+foyer's quotient familial (the same on each of its children's rows). django-import-export
 drives the dry run, the preview and the confirmation; this module maps the French columns
 and finds or creates the foyer of each row. The whole file is one transaction: a file with
 one bad row imports nothing (``families.admin.FoyerAdmin`` rolls back on row errors too).
@@ -18,7 +19,15 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 
 from families.import_limits import check_rows, check_size, check_xlsx
-from families.models import Child, Foyer, Regime, Responsable, Sexe
+from families.models import (
+    Child,
+    Foyer,
+    QuotientFamilial,
+    QuotientSource,
+    Regime,
+    Responsable,
+    Sexe,
+)
 from portal.models import Civilite
 
 # Column headers, as staff type them in their spreadsheet.
@@ -35,6 +44,11 @@ SEXE = "Sexe"
 SCHOOL = "École"
 CLASSE = "Classe"
 REGIME = "Régime"
+# Optional: the foyer's quotient familial.
+QF_VALUE = "Quotient familial"
+QF_SOURCE = "Source du quotient"
+QF_FROM = "Quotient valable du"
+QF_TO = "Quotient valable au"
 REQUIRED_COLUMNS = (FOYER_NAME, CHILD_LAST_NAME, CHILD_FIRST_NAME, BIRTH_DATE, SEXE)
 
 # Messages staff read next to the row number of the import preview.
@@ -45,6 +59,8 @@ UNKNOWN_SEXE = "Sexe « {value} » inconnu : indiquez F (Fille) ou G (Garçon)."
 UNKNOWN_REGIME = "Régime « {value} » inconnu : indiquez Classique, Végétarien ou Sans porc."
 UNKNOWN_CIVILITE = "Civilité « {value} » inconnue : indiquez Madame (MME) ou Monsieur (M)."
 BAD_EMAIL = "Adresse e-mail « {value} » invalide."
+BAD_QUOTIENT = "Quotient familial « {value} » invalide : indiquez un nombre entier."
+UNKNOWN_SOURCE = "Source « {value} » inconnue : indiquez CAF ou MSA."
 AMBIGUOUS_FOYER = (
     "Plusieurs foyers s'appellent « {name} » : indiquez l'e-mail de connexion pour choisir le bon."
 )
@@ -163,6 +179,7 @@ class BoundedXLSX(XLSX):
         return dataset
 
 
+source_widget = LabelChoiceWidget(QuotientSource.choices, UNKNOWN_SOURCE)
 civilite_widget = LabelChoiceWidget(
     [*Civilite.choices, ("MME", "Mme"), ("M", "M."), ("M", "Mr")], UNKNOWN_CIVILITE
 )
@@ -186,6 +203,10 @@ class ChildResource(resources.ModelResource):
     responsable_last_name = Field("import_responsable__last_name", R1_LAST_NAME, readonly=True)
     responsable_first_name = Field("import_responsable__first_name", R1_FIRST_NAME, readonly=True)
     responsable_phone = Field("import_responsable__phone", R1_PHONE, readonly=True)
+    quotient_value = Field("import_quotient__value", QF_VALUE, readonly=True)
+    quotient_source = Field("import_quotient__source", QF_SOURCE, readonly=True)
+    quotient_from = Field("import_quotient__valid_from", QF_FROM, FrenchDateWidget(), readonly=True)
+    quotient_to = Field("import_quotient__valid_to", QF_TO, FrenchDateWidget(), readonly=True)
     last_name = Field("last_name", CHILD_LAST_NAME, TextWidget(required=True))
     first_name = Field("first_name", CHILD_FIRST_NAME, TextWidget(required=True))
     birth_date = Field("birth_date", BIRTH_DATE, FrenchDateWidget())
@@ -207,6 +228,10 @@ class ChildResource(resources.ModelResource):
             "responsable_last_name",
             "responsable_first_name",
             "responsable_phone",
+            "quotient_value",
+            "quotient_source",
+            "quotient_from",
+            "quotient_to",
             "last_name",
             "first_name",
             "birth_date",
@@ -227,6 +252,7 @@ class ChildResource(resources.ModelResource):
         self.foyers_created = 0
         self._foyer: Foyer | None = None
         self._responsable: Responsable | None = None
+        self._quotient: QuotientFamilial | None = None
         self._foyer_errors: dict[str, list[str]] = {}
 
     # Whole file
@@ -263,6 +289,7 @@ class ChildResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         self._foyer, self._responsable, self._foyer_errors = None, None, {}
+        self._quotient = None
         if self._is_blank(row):
             return
         errors: dict[str, list[str]] = {}
@@ -291,6 +318,11 @@ class ChildResource(resources.ModelResource):
             responsable = self._responsable_for(foyer, row)
         except ValidationError as error:
             errors.update(error.message_dict)
+        quotient = None
+        try:
+            quotient = self._quotient_for(foyer, row, user=kwargs.get("user"))
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if errors:
             self._foyer_errors = errors
             return
@@ -300,6 +332,10 @@ class ChildResource(resources.ModelResource):
         if responsable is not None:
             responsable.foyer = foyer
             responsable.save()
+        if quotient is not None:
+            quotient.foyer = foyer
+            quotient.save()  # checked above, and by the constraint quotient_periods_disjoint
+        self._quotient = quotient
         self._foyer = foyer
         self._responsable = responsable or foyer.responsables.filter(rank=1).first()
 
@@ -321,8 +357,9 @@ class ChildResource(resources.ModelResource):
         ).first()
 
     def after_init_instance(self, instance, new, row, **kwargs):
-        # Read by the responsable columns of the preview.
+        # Read by the responsable and quotient columns of the preview.
         instance.import_responsable = self._responsable
+        instance.import_quotient = self._quotient
 
     def import_instance(self, instance, row, **kwargs):
         errors: dict = {}
@@ -379,6 +416,67 @@ class ChildResource(resources.ModelResource):
         if len(foyers) > 1:
             raise ValidationError(AMBIGUOUS_FOYER.format(name=name))
         return foyers[0] if foyers else None
+
+    @staticmethod
+    def _quotient_for(foyer: Foyer | None, row, *, user) -> QuotientFamilial | None:
+        """Return the row's quotient familial, validated, not saved; None if none or known.
+
+        The same quotient is repeated on each child's row of a foyer: once saved, it is
+        known. A period overlapping another of the foyer is refused with the model's
+        message (constraint quotient_periods_disjoint), as in the foyer's admin page.
+        """
+        text = _text(row.get(QF_VALUE))
+        if not text:
+            return None
+        errors: dict[str, list[str]] = {}
+        value = None
+        try:
+            value = int(text)
+        except ValueError:
+            errors[QF_VALUE] = [BAD_QUOTIENT.format(value=text)]
+        source = _text(row.get(QF_SOURCE))
+        try:
+            source = source_widget.clean(source)
+        except ValueError as error:
+            errors[QF_SOURCE] = [str(error)]
+        valid_from = valid_to = None
+        try:
+            valid_from = FrenchDateWidget().clean(row.get(QF_FROM))
+        except ValueError as error:
+            errors[QF_FROM] = [str(error)]
+        if _text(row.get(QF_TO)):
+            try:
+                valid_to = FrenchDateWidget().clean(row.get(QF_TO))
+            except ValueError as error:
+                errors[QF_TO] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+        quotient = QuotientFamilial(
+            foyer=foyer,
+            value=value,
+            source=source,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            set_by=user if getattr(user, "pk", None) else None,
+        )
+        if (
+            foyer is not None
+            and foyer.quotients.filter(
+                value=value, source=source, valid_from=valid_from, valid_to=valid_to
+            ).exists()
+        ):
+            return None
+        columns = {"value": QF_VALUE, "source": QF_SOURCE, "valid_from": QF_FROM}
+        try:
+            quotient.full_clean(exclude=["set_by"] if foyer else ["set_by", "foyer"])
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    columns.get(field, QF_TO if field == "valid_to" else QF_VALUE): messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
+        return quotient
 
     @staticmethod
     def _responsable_for(foyer: Foyer | None, row) -> Responsable | None:

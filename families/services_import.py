@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -78,12 +79,15 @@ def import_run(*, job_id: int) -> ImportJob:
         job.save(update_fields=["total_rows"])
         resource = ChildResource()
         resource.progress_key = progress_key(job.pk)
+        # The staff member who confirmed: quotients familiaux imported are « saisi par » them.
+        user = get_user_model().objects.filter(pk=job.created_by_id).first()
         result = resource.import_data(
             dataset,
             dry_run=False,
             raise_errors=False,
             rollback_on_validation_errors=True,
             use_transactions=True,
+            user=user,
         )
     except FamiliesError as error:
         job.status, job.errors = ImportStatus.FAILED, [error.message]

@@ -122,8 +122,8 @@ def publication_state(
 
 
 # AUDIENCE
-# A site's families are those with a booking there held or validated (reservations'
-# TAKEN_STATES, not a cart never sent) for a day of the last twelve months or to come:
+# A site's families are those with a booking there holding a place (reservations.places:
+# not a cart never sent, nor an expired hold) for a day of the last twelve months or to come:
 # a family that left the site long ago is no longer told about its closures.
 AUDIENCE_LOOKBACK_DAYS = 365
 

@@ -1,10 +1,10 @@
 """Reads of the news: what a reader may see, the pages of « Mes actualités », an audience.
 
 Who sees a post: it is online (``published_q``) and it is for every family, or for a site
-where one of the reader's children has a booking held or validated on a day of the last
-twelve months or to come (``rules.audience_since``). The collectivité's staff see every
-post, and may preview those not online yet. Anonymous visitors see only the posts for every
-family, and only on the home page.
+where one of the reader's children has a booking holding a place (reservations.places) on
+a day of the last twelve months or to come (``rules.audience_since``). The collectivité's
+staff see every post, and may preview those not online yet. Anonymous visitors see only the
+posts for every family, and only on the home page.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from families.models import Foyer, Responsable
 from news import rules
 from news.models import Post
 from news.rules import PublicationState
-from reservations.models import TAKEN_STATES, Booking
+from reservations.models import Booking
 from tenants.selectors import membership_role
 
 PAGE_SIZE = 10
@@ -61,7 +61,7 @@ def publication_q(state: PublicationState, now: datetime) -> Q:
 
 
 def _site_bookings(now: datetime) -> QuerySet[Booking]:
-    return Booking.objects.filter(state__in=TAKEN_STATES, day__gte=rules.audience_since(now))
+    return Booking.objects.holding_place(now).filter(day__gte=rules.audience_since(now))
 
 
 def audience_q(reader: Reader, now: datetime) -> Q:

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -79,6 +80,10 @@ SHARED_APPS = [
     "axes",
     "import_export",
     "formtools",
+    # The audit trail (portal.audit): django-auditlog's registry and middleware; the entries
+    # themselves live in portal.audit's table, in the public schema and in each collectivité's.
+    "auditlog",
+    "portal.audit",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -89,6 +94,7 @@ TENANT_APPS = [
     "billing",
     "news",
     "requests_inbox",
+    "portal.audit",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -102,6 +108,10 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.unknown_host"
 MIDDLEWARE = [
     # First: everything after it (axes, rate limits) must see the real client's address.
     "portal.middleware.TrustedProxyMiddleware",
+    # /sante/ and /sante/pret/ on any host, before the tenant lookup (# HEALTH).
+    "portal.health.HealthCheckMiddleware",
+    # Request id, query count and one log line per request (# LOGGING).
+    "portal.observability.RequestLogMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -111,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what, from which address (# AUDIT).
+    "portal.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -346,14 +358,83 @@ else:
 EMAIL_OUTBOX_DIR = DATA_DIR / "outbox"
 
 # LOGGING
+# One line per request (portal.request) and per Celery task (portal.task), with the request
+# id, the collectivité's schema and the account id on every record (portal.observability).
+# JSON in production or with LOG_FORMAT=json, one readable line otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "portal.observability.ContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+        "text": {
+            "()": "portal.observability.ReadableFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        },
+        # Without Sentry, errors reach the ADMINS mailbox (# SENTRY), personal data masked.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Django's default sends these to its own console handler too: once is enough.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # runserver's own access line: portal.request says the same with more.
+        "django.server": {"level": "WARNING"},
+    },
 }
+# The worker keeps this configuration instead of installing its own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# SENTRY
+# Error reports: Sentry when SENTRY_DSN is set (portal.error_reports scrubs personal data),
+# otherwise the log and the ADMINS mailbox. The 500 page says the team was told only then.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+# ADMINS="Nom <adresse>,Autre <adresse>"
+ADMINS = [
+    (name, address) for name, address in getaddresses([os.environ.get("ADMINS", "")]) if address
+]
+DEFAULT_EXCEPTION_REPORTER = "portal.error_reports.PrivateExceptionReporter"
+if SENTRY_DSN:
+    from portal.error_reports import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=ENVIRONMENT)
+
+# AUDIT
+# Staff changes recorded by django-auditlog into portal.audit.AuditEntry (what is recorded:
+# portal/audit/registry.py). The address is REMOTE_ADDR, as the proxy handling set it.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_CID_GETTER = "portal.observability.current_request_id"
+
+# HEALTH
+# /sante/pret/ asks the migration state again after this many seconds (polled every second).
+HEALTH_MIGRATIONS_CACHE_SECONDS = 5
+HEALTH_REDIS_TIMEOUT_SECONDS = 0.5
 
 # SECURITY
 # Sessions read from the cache (Redis when configured), written through to the database.

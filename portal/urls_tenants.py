@@ -7,6 +7,9 @@ from django.urls import include, path
 from portal import views
 from portal.admin_sites import tenant_admin_site
 
+# The 500 page says the team was told only when someone was (portal.error_reports).
+handler500 = "portal.error_reports.server_error"
+
 urlpatterns = [
     path("", views.tenant_home, name="home"),
     path("contacts/", views.contacts, name="contacts"),

@@ -1,4 +1,10 @@
-"""The staff's side of « Mes demandes »: the requests to answer, and declared absences."""
+"""The staff's side of « Mes demandes »: the requests to answer, and declared absences.
+
+Who may do what is a capability (tenants.rules), not only a model permission: answering,
+assigning and closing need requests_inbox.answer, deciding an absence (which cancels
+bookings) requests_inbox.decide_absence. What is written about an absence is health data:
+roles without families.view_health read « (donnée de santé masquée) » instead.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,24 @@ from requests_inbox.forms import Decision, ThreadAdminForm
 from requests_inbox.models import Absence, AbsenceStatus, Thread
 
 NOT_ADDED_HERE = "Les demandes sont ouvertes par les familles depuis « Mes demandes »."
+ANSWER = "requests_inbox.answer"
+DECIDE_ABSENCE = "requests_inbox.decide_absence"
+VIEW_HEALTH = "families.view_health"
+
+
+def _with_health_flag(obj, request):
+    """Mark ``obj`` with whether this request's user may read its health data.
+
+    Display methods receive the object only; the flag rides on the instance loaded for this
+    request. Unmarked objects are masked.
+    """
+    if obj is not None:
+        obj.health_shown = request.user.has_perm(VIEW_HEALTH)
+    return obj
+
+
+def _health_shown(obj) -> bool:
+    return getattr(obj, "health_shown", False)
 
 
 def _plural(count: int, word: str) -> str:
@@ -90,6 +114,12 @@ class ThreadAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(staff_unread=selectors.staff_unread())
 
+    def get_object(self, request, object_id, from_field=None):
+        return _with_health_flag(super().get_object(request, object_id, from_field), request)
+
+    def has_answer_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(ANSWER) and self.has_change_permission(request, obj)
+
     def has_add_permission(self, request):
         return False
 
@@ -105,10 +135,11 @@ class ThreadAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [("Demande", {"fields": ["foyer", "category", "subject", "created_at"]})]
         absence = selectors.thread_absence(thread=obj) if obj else None
-        can_answer = self.has_change_permission(request, obj)
+        can_answer = self.has_answer_permission(request, obj)
         if absence:
             fields = ["absence_summary"]
-            if can_answer and absence.status == AbsenceStatus.PENDING:
+            can_decide = request.user.has_perm(DECIDE_ABSENCE) and can_answer
+            if can_decide and absence.status == AbsenceStatus.PENDING:
                 fields.append("absence_decision")
             fieldsets.append(("Absence déclarée", {"fields": fields}))
         fieldsets.append(("Messages", {"fields": ["conversation"]}))
@@ -147,14 +178,21 @@ class ThreadAdmin(admin.ModelAdmin):
         unread = selectors.unread_message_ids(
             messages=rows, by_staff=True, read_mark=thread.staff_read_at
         )
+        masked = selectors.holds_health_data(thread) and not _health_shown(thread)
         return render_to_string(
             "admin/requests_inbox/thread/conversation.html",
-            {"messages": rows, "unread_ids": unread},
+            {
+                "messages": rows,
+                "unread_ids": unread,
+                "masked": masked,
+                "health_masked": selectors.HEALTH_MASKED,
+            },
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # Opening a thread reads it for staff; the page still marks what was new.
-        if obj is not None and request.method == "GET":
+        # Opening a thread reads it for the staff who answer; the page still marks what was
+        # new. A reader (the régisseur) leaves it unread for them.
+        if obj is not None and request.method == "GET" and self.has_answer_permission(request, obj):
             services.thread_mark_read(thread=obj, by_staff=True, upto=obj.last_message_at)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -164,8 +202,10 @@ class ThreadAdmin(admin.ModelAdmin):
         status = obj.status if "status" in form.changed_data else None
         absence = selectors.thread_absence(thread=obj)
         decision = data.get("absence_decision")
+        if not self.has_answer_permission(request, obj):
+            return
         try:
-            if decision and absence is not None:
+            if decision and absence is not None and request.user.has_perm(DECIDE_ABSENCE):
                 services.absence_decide(
                     absence=absence,
                     accept=decision == Decision.ACCEPT,
@@ -186,12 +226,12 @@ class ThreadAdmin(admin.ModelAdmin):
         except RequestsError as error:
             messages.error(request, error.message)
 
-    @admin.action(description="M'attribuer les demandes sélectionnées", permissions=["change"])
+    @admin.action(description="M'attribuer les demandes sélectionnées", permissions=["answer"])
     def assign_to_me(self, request, queryset):
         count = services.threads_assign(threads=queryset, user=request.user)
         self.message_user(request, f"Demandes qui vous sont attribuées : {count}.")
 
-    @admin.action(description="Clore les demandes sélectionnées", permissions=["change"])
+    @admin.action(description="Clore les demandes sélectionnées", permissions=["answer"])
     def close(self, request, queryset):
         count = services.threads_close(threads=queryset)
         self.message_user(request, f"Demandes closes : {count}.")
@@ -209,7 +249,7 @@ class AbsenceAdmin(admin.ModelAdmin):
         "child",
         "start",
         "end",
-        "motif",
+        "motif_shown",
         "status",
         "decided_by",
         "decided_at",
@@ -218,11 +258,21 @@ class AbsenceAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["accept", "refuse"]
 
+    def get_object(self, request, object_id, from_field=None):
+        return _with_health_flag(super().get_object(request, object_id, from_field), request)
+
+    @admin.display(description="motif")
+    def motif_shown(self, absence):
+        return absence.motif if _health_shown(absence) else selectors.HEALTH_MASKED
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_decide_absence_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(DECIDE_ABSENCE) and self.has_change_permission(request, obj)
 
     def _decide(self, request, queryset, *, accept: bool) -> None:
         done = 0
@@ -244,11 +294,11 @@ class AbsenceAdmin(admin.ModelAdmin):
 
     @admin.action(
         description="Accepter les absences sélectionnées (annule leurs réservations)",
-        permissions=["change"],
+        permissions=["decide_absence"],
     )
     def accept(self, request, queryset):
         self._decide(request, queryset, accept=True)
 
-    @admin.action(description="Refuser les absences sélectionnées", permissions=["change"])
+    @admin.action(description="Refuser les absences sélectionnées", permissions=["decide_absence"])
     def refuse(self, request, queryset):
         self._decide(request, queryset, accept=False)

@@ -55,6 +55,10 @@ class AbsenceAlreadyDecided(RequestsError):
     message = "La mairie a déjà répondu à cette déclaration d'absence."
 
 
+class AbsenceDecisionNotAllowed(RequestsError):
+    message = "Votre rôle ne permet pas de décider des déclarations d'absence."
+
+
 class SubjectEmpty(RequestsError):
     message = "Indiquez l'objet de votre demande."
 

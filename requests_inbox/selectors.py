@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q
 
 from families.models import Child, Foyer
-from requests_inbox.models import Absence, AbsenceStatus, Attachment, Message, Thread
+from requests_inbox.models import Absence, AbsenceStatus, Attachment, Category, Message, Thread
 
 # The navbar badge is cached per account; services drop it when it changes.
 UNREAD_CACHE_SECONDS = 300
@@ -127,9 +127,25 @@ def attachment_for_family(*, user, pk: int) -> Attachment | None:
     return Attachment.objects.filter(pk=pk, message__thread__foyer__user=user).first()
 
 
-def attachment_for_staff(*, pk: int) -> Attachment | None:
-    """Return attachment ``pk`` of this collectivité (the schema is the boundary)."""
-    return Attachment.objects.filter(pk=pk).first()
+# Health data: what a family writes and joins about an absence (motifs, certificates).
+# Staff without families.view_health (tenants.rules) see HEALTH_MASKED instead.
+HEALTH_CATEGORIES = (Category.ABSENCES,)
+HEALTH_MASKED = "(donnée de santé masquée)"
+
+
+def holds_health_data(thread: Thread) -> bool:
+    return thread.category in HEALTH_CATEGORIES
+
+
+def attachment_for_staff(*, pk: int, with_health: bool) -> Attachment | None:
+    """Return attachment ``pk`` of this collectivité (the schema is the boundary).
+
+    Without ``with_health``, not a justificatif: nothing of a thread about an absence.
+    """
+    attachments = Attachment.objects.filter(pk=pk)
+    if not with_health:
+        attachments = attachments.exclude(message__thread__category__in=HEALTH_CATEGORIES)
+    return attachments.first()
 
 
 def thread_absence(*, thread: Thread) -> Absence | None:

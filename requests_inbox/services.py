@@ -27,6 +27,7 @@ from portal.storage import private_storage
 from requests_inbox import rules
 from requests_inbox.exceptions import (
     AbsenceAlreadyDecided,
+    AbsenceDecisionNotAllowed,
     AbsenceNotYourChild,
     JustificatifRequired,
     SubjectEmpty,
@@ -41,7 +42,7 @@ from requests_inbox.models import (
     ThreadStatus,
 )
 from requests_inbox.selectors import unread_cache_key
-from reservations.services import bookings_cancel_for_absence
+from reservations.services.absences import bookings_cancel_for_absence
 
 
 @contextmanager
@@ -330,6 +331,9 @@ def _decision_text(*, absence: Absence, accepted: bool, cancelled: int) -> str:
     return f"La mairie a accepté la déclaration d'absence de {who_when} : absence justifiée. {done}"
 
 
+DECIDE_ABSENCE = "requests_inbox.decide_absence"
+
+
 def absence_decide(
     *,
     absence: Absence,
@@ -342,12 +346,15 @@ def absence_decide(
 ) -> Absence:
     """Accept or refuse a declared absence and tell the family in its thread.
 
-    Accepted: the child's bookings of those days are cancelled, past their deadlines too
-    (``reservations.services.bookings_cancel_for_absence``), in this transaction, and the
-    absence stays recorded as justified for invoicing. Refused: nothing is cancelled. The
-    decision's message opens with the decision, followed by staff's ``body`` if any; the
-    thread is closed unless staff chose another ``status``.
+    Only a role holding requests_inbox.decide_absence decides (tenants.rules): an accepted
+    absence cancels bookings. Accepted: the child's bookings of those days are cancelled,
+    past their deadlines too (``reservations.services.absences``), in this transaction,
+    with the reason « absence justifiée », and the absence stays recorded for invoicing.
+    Refused: nothing is cancelled. The decision's message opens with the decision, followed
+    by staff's ``body`` if any; the thread is closed unless staff chose another ``status``.
     """
+    if user is None or not user.has_perm(DECIDE_ABSENCE):
+        raise AbsenceDecisionNotAllowed()
     now = now or timezone.now()
     body = body.strip()
     upload = rules.attachment_check(attachment)

@@ -154,7 +154,9 @@ def attachment(request, pk):
     """
     user = request.user
     if is_tenant_staff(user, request.tenant) and user.has_perm("requests_inbox.view_attachment"):
-        found = selectors.attachment_for_staff(pk=pk)
+        found = selectors.attachment_for_staff(
+            pk=pk, with_health=user.has_perm("families.view_health")
+        )
     else:
         found = selectors.attachment_for_family(user=user, pk=pk)
     if found is None:

@@ -1,3 +1,9 @@
+"""The collectivité's admin of services, prestations, closures, capacities and waiting lists.
+
+Bookings have their own module (reservations.admin_bookings): staff decide and cancel
+there, through the lifecycle, and never delete.
+"""
+
 import csv
 from datetime import date, timedelta
 
@@ -11,16 +17,10 @@ from django.utils.html import format_html
 
 from families.models import Regime
 from portal.admin_sites import tenant_admin_site
-from reservations import reports, services
-from reservations.models import (
-    Booking,
-    BookingEvent,
-    Closure,
-    Prestation,
-    PrestationDay,
-    Service,
-    WaitingListEntry,
-)
+from reservations import admin_bookings  # noqa: F401 (registers the bookings' admin)
+from reservations.models import Closure, Prestation, PrestationDay, Service, WaitingListEntry
+from reservations.selectors import reports
+from reservations.services.waitlist import capacity_raised
 
 
 class PrestationInline(admin.TabularInline):
@@ -86,14 +86,14 @@ class ServiceAdmin(admin.ModelAdmin):
         """Who is expected for what on a day, by class: printable, or CSV."""
         service = self._service(request, pk)
         day = _day_param(request, "jour", timezone.localdate())
-        sheet = reports.day_sheet(service=service, day=day)
+        sheet = reports.day_sheet(service=service, day=day, now=timezone.now())
         if request.GET.get("format") == "csv":
             return _csv_response(
                 f"feuille-{service.pk}-{day:%Y-%m-%d}.csv",
                 ["Classe", "Enfant", "Régime", "Prestations"],
                 (
                     [classe, row.child, row.regime, ", ".join(row.prestations)]
-                    for classe, rows in sheet.items()
+                    for classe, rows in sheet.classes.items()
                     for row in rows
                 ),
             )
@@ -105,7 +105,6 @@ class ServiceAdmin(admin.ModelAdmin):
             "sheet": sheet,
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
-            "total": sum(len(rows) for rows in sheet.values()),
         }
         return render(request, "admin/reservations/service/day_sheet.html", context)
 
@@ -115,15 +114,20 @@ class ServiceAdmin(admin.ModelAdmin):
         start = _day_param(request, "debut", timezone.localdate())
         start -= timedelta(days=start.weekday())
         end = start + timedelta(days=4)
-        counts = reports.meal_counts(service=service, start=start, end=end)
+        counts = reports.meal_counts(service=service, start=start, end=end, now=timezone.now())
         regimes = [label for _, label in Regime.choices]
         if request.GET.get("format") == "csv":
             return _csv_response(
                 f"repas-{service.pk}-{start:%Y-%m-%d}.csv",
-                ["Jour", *regimes, "Total"],
+                ["Jour", *regimes, "Total", "Dont en attente"],
                 (
-                    [f"{day:%d/%m/%Y}", *(by[r] for r in regimes), total]
-                    for day, by, total in counts
+                    [
+                        f"{row.day:%d/%m/%Y}",
+                        *(row.by_regime[r] for r in regimes),
+                        row.total,
+                        row.awaiting,
+                    ]
+                    for row in counts
                 ),
             )
         context = {
@@ -131,7 +135,7 @@ class ServiceAdmin(admin.ModelAdmin):
             "title": f"Repas du {start:%d/%m/%Y} au {end:%d/%m/%Y} — {service}",
             "service": service,
             "regimes": regimes,
-            "rows": [(day, [by[r] for r in regimes], total) for day, by, total in counts],
+            "rows": [(row, [row.by_regime[r] for r in regimes]) for row in counts],
             "start": start,
             "previous": start - timedelta(days=7),
             "next": start + timedelta(days=7),
@@ -172,7 +176,7 @@ class PrestationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "capacity" in form.changed_data:
             # More places: the waiting lists get them at once.
-            services.capacity_raised(prestation=obj)
+            capacity_raised(prestation=obj)
 
 
 @admin.register(Closure, site=tenant_admin_site)
@@ -193,7 +197,7 @@ class PrestationDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.capacity_raised(prestation=obj.prestation, days=[obj.day])
+        capacity_raised(prestation=obj.prestation, days=[obj.day])
 
 
 @admin.register(WaitingListEntry, site=tenant_admin_site)
@@ -204,46 +208,3 @@ class WaitingListEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     list_select_related = ["prestation", "child", "promoted_to"]
     readonly_fields = ["created_at", "promoted_to"]
-
-
-class BookingEventInline(admin.TabularInline):
-    model = BookingEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["state", "by_user", "by_staff", "note", "at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Booking, site=tenant_admin_site)
-class BookingAdmin(admin.ModelAdmin):
-    list_display = ["day", "prestation", "child", "state", "updated_at"]
-    list_filter = ["state", "prestation__service", "prestation", "child__school", "child__classe"]
-    search_fields = ["child__last_name", "child__first_name", "child__foyer__name"]
-    date_hierarchy = "day"
-    list_select_related = ["prestation", "child"]
-    autocomplete_fields = ["child"]
-    readonly_fields = ["held_until", "created_at", "updated_at"]
-    inlines = [BookingEventInline]
-    actions = ["accept", "refuse"]
-
-    @admin.action(
-        description="Accepter les demandes en attente sélectionnées", permissions=["change"]
-    )
-    def accept(self, request, queryset):
-        count = services.bookings_decide(bookings=queryset, accept=True, user=request.user)
-        self.message_user(request, f"{count} demande(s) acceptée(s) ; les familles sont prévenues.")
-
-    @admin.action(
-        description="Refuser les demandes en attente sélectionnées", permissions=["change"]
-    )
-    def refuse(self, request, queryset):
-        count = services.bookings_decide(bookings=queryset, accept=False, user=request.user)
-        self.message_user(request, f"{count} demande(s) refusée(s) ; les familles sont prévenues.")
-
-    def save_model(self, request, obj, form, change):
-        # Staff may book or cancel at any time; each such change is logged with its author.
-        super().save_model(request, obj, form, change)
-        if not change or "state" in form.changed_data:
-            services.booking_staff_record(booking=obj, user=request.user)

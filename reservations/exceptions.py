@@ -15,6 +15,21 @@ class ReservationsError(Exception):
 
 FULL = "Complet : plus aucune place ce jour-là."
 NOT_RUNNING = "Cette prestation n'a pas lieu ce jour-là."
+ALREADY_BOOKED = "Cette prestation est déjà dans votre panier ou réservée ce jour-là."
+# Two prestations of one service whose hours overlap (garderie soir T1 and T2).
+SLOTS_OVERLAP = (
+    "Cet enfant a déjà, ce jour-là, une prestation de ce service dont les horaires "
+    "chevauchent ceux-ci."
+)
+SLOTS_OVERLAP_NAMED = (
+    "{name} chevauche {other}, déjà demandée pour cet enfant ce jour-là : "
+    "retirez ou annulez d'abord celle-ci."
+)
+# The database's refusal to delete a booking past the cart, or any event (migration 0002).
+HISTORY_KEPT = (
+    "Une réservation envoyée et son historique ne peuvent pas être supprimés : annulez-la plutôt."
+)
+NOT_ALLOWED = "Votre rôle ne permet pas de décider des réservations."
 
 
 @dataclass(frozen=True)

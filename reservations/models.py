@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import (
+    ArrayField,
+    BigIntegerRangeField,
+    DateRangeField,
+    IntegerRangeField,
+    RangeOperators,
+)
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.utils import timezone
+
+from reservations.exceptions import ALREADY_BOOKED, SLOTS_OVERLAP
+from reservations.lifecycle import ACTIVE_STATES, TAKEN_STATES, Reason, State
+from reservations.places import WAITING_ORDER, BookingQuerySet, WaitingListQuerySet
 
 
 class BillingMode(models.TextChoices):
@@ -180,25 +193,18 @@ class PrestationDay(models.Model):
         return f"{self.prestation} {self.day:%d/%m/%Y}"
 
 
-class BookingState(models.TextChoices):
-    CART = "cart", "Dans le panier"
-    HELD = "held", "En attente de paiement"
-    PENDING_APPROVAL = "pending", "En attente de validation par la mairie"
-    VALIDATED = "validated", "Demande validée"
-    CANCEL_REQUESTED = "cancel_requested", "Demande d'annulation"
-    CANCELLED = "cancelled", "Annulée"
-    REFUSED = "refused", "Refusée"
+BookingState = State  # the states and their labels live in reservations.lifecycle
+
+__all__ = ["ACTIVE_STATES", "TAKEN_STATES", "BookingState", "Reason", "State"]
 
 
-# States that hold a place. A held prépaiement cart counts until its hold expires.
-TAKEN_STATES = (
-    BookingState.HELD,
-    BookingState.PENDING_APPROVAL,
-    BookingState.VALIDATED,
-    BookingState.CANCEL_REQUESTED,
-)
-# States that block another booking of the same child, prestation and day.
-ACTIVE_STATES = (BookingState.CART, *TAKEN_STATES)
+def _point(field: str, function: str, output) -> Func:
+    """``function(field, field, '[]')``: a one-value range, so GiST can compare it by &&.
+
+    The embedded PostgreSQL has no btree_gist: plain columns cannot take part in an
+    exclusion constraint, ranges can.
+    """
+    return Func(F(field), F(field), Value("[]"), function=function, output_field=output)
 
 
 class Booking(models.Model):
@@ -210,11 +216,30 @@ class Booking(models.Model):
     )
     day = models.DateField("jour")
     state = models.CharField(
-        "état", max_length=20, choices=BookingState.choices, default=BookingState.CART
+        "état", max_length=20, choices=State.choices(), default=State.CART.value
+    )
+    # Why the booking is in its state: billing tells a cancellation within the deadline
+    # from a justified absence or a closure by this column.
+    state_reason = models.CharField(
+        "raison", max_length=20, choices=Reason.choices(), default=Reason.PARENT.value
     )
     held_until = models.DateTimeField("places retenues jusqu'au", null=True, blank=True)
+    # Copied from the prestation by the database (trigger booking_slot_fill, migration
+    # 0002) on insert: the hours booked, in minutes from midnight, for the constraint below.
+    service = models.ForeignKey(
+        Service,
+        verbose_name="service",
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        db_index=False,
+        related_name="+",
+    )
+    slot = IntegerRangeField("horaire (minutes)", null=True, editable=False)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réservation"
@@ -224,9 +249,30 @@ class Booking(models.Model):
             # One child is booked at most once per prestation and day, whatever races.
             models.UniqueConstraint(
                 fields=["child", "prestation", "day"],
-                condition=models.Q(state__in=[s.value for s in ACTIVE_STATES]),
+                condition=Q(state__in=[str(s) for s in ACTIVE_STATES]),
                 name="booking_once_per_child_day",
-            )
+                violation_error_message=ALREADY_BOOKED,
+            ),
+            models.CheckConstraint(
+                condition=Q(state=str(State.HELD), held_until__isnull=False)
+                | (~Q(state=str(State.HELD)) & Q(held_until__isnull=True)),
+                name="booking_held_until_when_held",
+            ),
+            # Garderie soir T1 (16:30–17:30) and T2 (16:30–18:30) of one service: not both.
+            ExclusionConstraint(
+                name="booking_slots_disjoint",
+                expressions=[
+                    (_point("child", "int8range", BigIntegerRangeField()), RangeOperators.OVERLAPS),
+                    (
+                        _point("service", "int8range", BigIntegerRangeField()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    (_point("day", "daterange", DateRangeField()), RangeOperators.OVERLAPS),
+                    ("slot", RangeOperators.OVERLAPS),
+                ],
+                condition=Q(state__in=[str(s) for s in ACTIVE_STATES]),
+                violation_error_message=SLOTS_OVERLAP,
+            ),
         ]
         indexes = [
             models.Index(fields=["prestation", "day", "state"], name="booking_places"),
@@ -238,12 +284,13 @@ class Booking(models.Model):
 
 
 class BookingEvent(models.Model):
-    """Who did what to a booking, and when (parents, staff overriding deadlines, the system)."""
+    """Who did what to a booking, when and why: never changed nor deleted (migration 0002)."""
 
     booking = models.ForeignKey(
-        Booking, on_delete=models.CASCADE, related_name="events", verbose_name="réservation"
+        Booking, on_delete=models.PROTECT, related_name="events", verbose_name="réservation"
     )
-    state = models.CharField("nouvel état", max_length=20, choices=BookingState.choices)
+    state = models.CharField("nouvel état", max_length=20, choices=State.choices())
+    reason = models.CharField("raison", max_length=20, choices=Reason.choices())
     # Bare id: the account lives in the public schema (see families.models.Foyer.user).
     by_user = models.ForeignKey(
         "portal.User",
@@ -256,12 +303,13 @@ class BookingEvent(models.Model):
     )
     by_staff = models.BooleanField("par la mairie", default=False)
     note = models.CharField("motif", max_length=255, blank=True)
-    at = models.DateTimeField("le", auto_now_add=True)
+    # The instant of the move as the service saw it (its ``now``), for every writer alike.
+    at = models.DateTimeField("le", default=timezone.now)
 
     class Meta:
         verbose_name = "historique de réservation"
         verbose_name_plural = "historique des réservations"
-        ordering = ["at"]
+        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} le {self.at:%d/%m/%Y %H:%M}"
@@ -287,15 +335,24 @@ class WaitingListEntry(models.Model):
         related_name="+",
     )
 
+    objects = WaitingListQuerySet.as_manager()
+
     class Meta:
         verbose_name = "liste d'attente"
         verbose_name_plural = "listes d'attente"
-        ordering = ["prestation", "day", "created_at", "pk"]
+        ordering = ["prestation", "day", *WAITING_ORDER]
         constraints = [
             models.UniqueConstraint(
                 fields=["child", "prestation", "day"],
-                condition=models.Q(promoted_to__isnull=True),
+                condition=Q(promoted_to__isnull=True),
                 name="waiting_once_per_child_day",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["prestation", "day", *WAITING_ORDER],
+                condition=Q(promoted_to__isnull=True),
+                name="waiting_line",
             )
         ]
 

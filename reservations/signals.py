@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from reservations.models import Prestation, Service
-from reservations.selectors import services_cache_key
+from reservations.selectors.options import services_cache_key
 
 
 @receiver(post_save, sender=Service)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tenants.utils import tenant_context
 
 from portal.celery import app
-from reservations import services
+from reservations.services.lifecycle import holds_release
 from tenants.models import Collectivite
 
 
@@ -15,5 +15,5 @@ def holds_release_task() -> int:
     released = 0
     for collectivite in Collectivite.objects.collectivites():
         with tenant_context(collectivite):
-            released += services.holds_release()
+            released += holds_release()
     return released

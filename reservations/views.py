@@ -24,29 +24,14 @@ from families.selectors import child_of_foyer
 from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
 from reservations.forms import AgendaForm, CellForm, GridQueryForm
-from reservations.models import BookingState, PrestationKind
+from reservations.lifecycle import State
 from reservations.pricing import cart_total
-from reservations.selectors import (
-    LEGEND,
-    CellState,
-    foyer_with_children,
-    period_cells,
-    period_grid,
-    service_options,
-)
-from reservations.services import (
-    HOLD_MINUTES,
-    agenda_add,
-    cancel_request,
-    cancel_request_withdraw,
-    cart_add,
-    cart_clear,
-    cart_remove,
-    cart_validate,
-    forfait_add,
-    waitlist_join,
-    waitlist_leave,
-)
+from reservations.selectors.cells import LEGEND, cell_dom_id
+from reservations.selectors.grid import period_cells, period_grid
+from reservations.selectors.options import foyer_with_children, service_options
+from reservations.services.cart import agenda_add, cart_clear
+from reservations.services.cell import Level, cell_click, plural
+from reservations.services.validation import HOLD_MINUTES, cart_validate
 
 WEEKS_SHOWN = 4
 
@@ -55,10 +40,6 @@ NOT_AN_ID = "Cet enfant ou ce service n'existe pas."
 UNKNOWN_SERVICE = "Ce service n'existe pas ou n'a aucune prestation."
 UNKNOWN_PRESTATION = "Cette prestation n'existe pas."
 BAD_CELL = "Demande incomplète : enfant, prestation et jour sont attendus."
-ADDED = "{name} le {day:%d/%m/%Y} : ajouté à votre panier."
-ADDED_FORFAIT = "{name} : {count} à votre panier, du {first:%d/%m/%Y} au {last:%d/%m/%Y}."
-NOTHING_ADDED = "Aucun jour de ce forfait ne peut être réservé."
-REMOVED = "{name} le {day:%d/%m/%Y} : retiré de votre panier."
 VALIDATED = "Vos demandes ont été validées."
 REFUSED = "Votre panier n'a pas été validé : aucune demande n'a été enregistrée."
 HELD = "{count} — vos places sont retenues {minutes} minutes."
@@ -66,21 +47,13 @@ TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} m
 PENDING = "{count} la validation de la mairie."
 CLEARED = "Votre panier a été vidé."
 AGENDA_ADDED = "{count} à votre panier : n'oubliez pas de le valider."
-CANCEL_ASKED = (
-    "{name} le {day:%d/%m/%Y} : demande d'annulation ajoutée à votre panier, "
-    "validez-le pour l'envoyer."
-)
-CANCEL_WITHDRAWN = "{name} le {day:%d/%m/%Y} : demande d'annulation retirée."
-WAITLIST_LEFT = "{name} le {day:%d/%m/%Y} : retiré de la liste d'attente."
-WAITLIST_JOINED = (
-    "{name} le {day:%d/%m/%Y} est complet : votre enfant est n° {position} sur la liste "
-    "d'attente. Vous serez prévenu par e-mail si une place se libère."
-)
-ALERT_CLASSES = {messages.SUCCESS: "success", messages.WARNING: "warning", messages.ERROR: "danger"}
-
-
-def _plural(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
+# How a click's outcome is shown: a message level without htmx, an alert class with it.
+MESSAGE_LEVELS = {
+    Level.SUCCESS: messages.SUCCESS,
+    Level.WARNING: messages.WARNING,
+    Level.ERROR: messages.ERROR,
+}
+ALERT_CLASSES = {Level.SUCCESS: "success", Level.WARNING: "warning", Level.ERROR: "danger"}
 
 
 def euros(amount: Decimal) -> str:
@@ -162,80 +135,40 @@ def index(request):
 @require_POST
 @foyer_required
 def toggle(request, foyer):
-    """A click on a cell: a bookable day goes into the cart, a day in the cart comes out.
+    """A click on a cell: services.cell decides and does it; this answers with the cell.
 
-    A validated day asks for its cancellation (or withdraws that request); a full day joins
-    its waiting list. Any other cell stays as it is and says why. With htmx the answer is
-    the cell, the cart panel (out of band) and the message (live region); without, a
-    redirect to the grid.
+    With htmx the answer is the cell, the cart panel (out of band) and the message (live
+    region); without, a redirect to the grid.
     """
     form = CellForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(BAD_CELL)
     data = form.cleaned_data
     child = _own_child(foyer, data["child"])
-    found = next(
+    prestation = next(
         (p for s in service_options() for p in s.prestations if p.pk == data["prestation"]), None
     )
-    if found is None:
+    if prestation is None:
         raise Http404(UNKNOWN_PRESTATION)
-    prestation, day, now = found, data["day"], timezone.now()
-    before = period_cells(foyer=foyer, child=child, prestation=prestation, days=[day], now=now)
-    cell = before.cells[day]
-    level, days = messages.SUCCESS, [day]
-    try:
-        if cell.state == CellState.BOOKABLE and prestation.kind == PrestationKind.FORFAIT:
-            # One click books the forfait's whole week or month (seed 004).
-            result = forfait_add(
-                child=child, prestation=prestation, day=day, user=request.user, now=now
-            )
-            added = sorted(booking.day for booking in result.added)
-            days += added
-            if added:
-                count = _plural(len(added), "jour ajouté", "jours ajoutés")
-                text = ADDED_FORFAIT.format(
-                    name=prestation.name, count=count, first=added[0], last=added[-1]
-                )
-            else:
-                skipped = dict(result.skipped)
-                level, text = messages.WARNING, skipped.get(day, NOTHING_ADDED)
-        elif cell.state == CellState.BOOKABLE:
-            cart_add(child=child, prestation=prestation, day=day, user=request.user, now=now)
-            text = ADDED.format(name=prestation.name, day=day)
-        elif cell.state == CellState.IN_CART:
-            cart_remove(booking=cell.booking)
-            text = REMOVED.format(name=prestation.name, day=day)
-        elif cell.state in (CellState.VALIDATED, CellState.PENDING):
-            # « Mes demandes d'annulation »: applied when the cart is validated.
-            cancel_request(booking=cell.booking, user=request.user, now=now)
-            text = CANCEL_ASKED.format(name=prestation.name, day=day)
-        elif cell.state == CellState.CANCEL_REQUESTED:
-            cancel_request_withdraw(booking=cell.booking, user=request.user)
-            text = CANCEL_WITHDRAWN.format(name=prestation.name, day=day)
-        elif cell.state == CellState.FULL and cell.waiting_position:
-            waitlist_leave(child=child, prestation=prestation, day=day)
-            text = WAITLIST_LEFT.format(name=prestation.name, day=day)
-        elif cell.state == CellState.FULL:
-            position = waitlist_join(child=child, prestation=prestation, day=day, now=now)
-            text = WAITLIST_JOINED.format(name=prestation.name, day=day, position=position)
-        else:
-            level, text = messages.WARNING, cell.reason or cell.style.hint
-    except ReservationsError as error:
-        level, text = messages.ERROR, error.message
-
+    day, now = data["day"], timezone.now()
+    outcome = cell_click(
+        foyer=foyer, child=child, prestation=prestation, day=day, user=request.user, now=now
+    )
     start = data.get("debut")
     if not _is_htmx(request):
-        messages.add_message(request, level, text)
+        messages.add_message(request, MESSAGE_LEVELS[outcome.level], outcome.message)
         response = redirect(
             _grid_url(
                 child_id=child.pk,
                 service_id=prestation.service_id,
                 start=start,
-                anchor=cell.dom_id,
+                anchor=cell_dom_id(prestation, day),
             )
         )
     else:
-        view = period_cells(foyer=foyer, child=child, prestation=prestation, days=days, now=now)
+        view = period_cells(
+            foyer=foyer, child=child, prestation=prestation, days=outcome.days, now=now
+        )
         # Other days a forfait added: swapped too, when the grid shows them.
         first = start or day
         last = first + timedelta(weeks=WEEKS_SHOWN)
@@ -249,8 +182,8 @@ def toggle(request, foyer):
                 "child_id": child.pk,
                 "service_id": prestation.service_id,
                 "start": start,
-                "message": text,
-                "message_level": ALERT_CLASSES[level],
+                "message": outcome.message,
+                "message_level": ALERT_CLASSES[outcome.level],
             },
         )
     patch_vary_headers(response, ["HX-Request"])
@@ -286,18 +219,18 @@ def validate(request, foyer):
         messages.info(request, error.message)
         return back
     messages.success(request, VALIDATED)
-    held = [line for line in lines if line.state == BookingState.HELD]
+    held = [line for line in lines if line.state == State.HELD]
     total = cart_total(line.prestation.unit_price for line in held)
     if total:
         messages.info(request, TO_PAY.format(amount=euros(total), minutes=HOLD_MINUTES))
     elif held:
-        count = _plural(
+        count = plural(
             len(held), "réservation en attente de paiement", "réservations en attente de paiement"
         )
         messages.info(request, HELD.format(count=count, minutes=HOLD_MINUTES))
-    pending = sum(1 for line in lines if line.state == BookingState.PENDING_APPROVAL)
+    pending = sum(1 for line in lines if line.state == State.PENDING_APPROVAL)
     if pending:
-        count = _plural(pending, "demande attend", "demandes attendent")
+        count = plural(pending, "demande attend", "demandes attendent")
         messages.info(request, PENDING.format(count=count))
     return back
 
@@ -337,7 +270,7 @@ def agenda(request, foyer):
             messages.success(
                 request,
                 AGENDA_ADDED.format(
-                    count=_plural(len(result.added), "jour ajouté", "jours ajoutés")
+                    count=plural(len(result.added), "jour ajouté", "jours ajoutés")
                 ),
             )
     return render(

@@ -1,11 +1,17 @@
 """Which staff role may do what in its collectivité's admin. Pure: no Django imports.
 
-A grant names an app (``"families"``) or one model of it (``"billing.payment"``); a model grant
-wins over its app's. Actions are Django's (view, add, change, delete) plus custom permission
-codenames that later apps declare.
+Two tables, one mechanism (``role_allows`` answers Django's ``has_perm``):
+
+- ``ROLE_GRANTS``: Django's model permissions (view, add, change, delete) per app
+  (``"families"``) or model (``"billing.payment"``); a model grant wins over its app's.
+- ``ROLE_CAPABILITIES``: what a role may *decide*, named ``"app.capability"``
+  (``"reservations.decide"``, ``"billing.collect"``…); admins and services check these,
+  not only the model permission behind a screen.
 
 Régie rule: who bills (agents, on the ordonnateur side) is not who collects (the régisseur);
-the comptable reads and exports everything and changes nothing.
+the comptable reads and exports everything and changes nothing. Records of money and of a
+family's history are never deleted, by any role (``UNDELETABLE``): they change by a new
+event, a cancellation or a credit note (SPEC §6).
 """
 
 from __future__ import annotations
@@ -13,33 +19,41 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 VIEW = frozenset({"view"})
+WRITE = frozenset({"view", "add", "change"})
 ALL = frozenset({"view", "add", "change", "delete"})
 # Every app whose models live in a collectivité's schema.
 TENANT_APP_LABELS = ("families", "reservations", "billing", "news", "requests_inbox")
+
+# Apps and models whose rows no role may delete: bookings and their history (the database
+# refuses it too: reservations migration 0002), and everything billing keeps.
+UNDELETABLE = ("reservations.booking", "reservations.bookingevent", "billing")
+
+# The bookings' history is written by services only: no role adds or changes an event.
+_BOOKINGS = {"reservations.booking": WRITE, "reservations.bookingevent": VIEW}
 
 ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": {
         "families": ALL,
         "reservations": ALL,
+        **_BOOKINGS,
         "news": ALL,
         "requests_inbox": ALL,
-        "billing": ALL,
+        "billing": WRITE,
         # Collecting money is the régisseur's job.
         "billing.payment": VIEW,
         "admin": VIEW,
     },
     "regisseur": {
-        "families": VIEW,
-        "reservations": VIEW,
-        "news": VIEW,
-        "requests_inbox": frozenset({"view", "add", "change"}),
-        "billing": VIEW,
-        "billing.payment": frozenset({"view", "add", "change"}),
+        # Reads requests (a family may write about a payment), decides nothing there.
+        **{app: VIEW for app in TENANT_APP_LABELS},
+        "billing.payment": WRITE,
         "admin": VIEW,
     },
     "comptable": {**{app: VIEW for app in TENANT_APP_LABELS}, "admin": VIEW},
     "administrateur": {
         **{app: ALL for app in TENANT_APP_LABELS},
+        **_BOOKINGS,
+        "billing": WRITE,
         "billing.payment": VIEW,
         # Administrators manage the staff of their own collectivité.
         "tenants.membership": ALL,
@@ -47,14 +61,27 @@ ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     },
 }
 
-
-# Permissions that are not view/add/change/delete of a model, and the roles that hold them.
-# Health data (allergies, PAI) is seen by those who serve meals and care for the children.
-SPECIAL_GRANTS: Mapping[str, frozenset[str]] = {
-    "families.view_health": frozenset({"agent", "administrateur"}),
-    "families.send_adhesion": frozenset({"agent", "administrateur"}),
-    "families.import_foyers": frozenset({"agent", "administrateur"}),
+# What each role may decide. Health data (absence motifs and justificatifs, allergies, PAI)
+# is read by those who care for the children, not by those who count the money.
+_CARE = frozenset(
+    {
+        "reservations.decide",  # accept, refuse, book and cancel for families
+        "families.view_health",
+        "families.send_adhesion",
+        "families.import_foyers",
+        "requests_inbox.decide_absence",  # accept a justified absence: it cancels bookings
+        "requests_inbox.answer",  # reply to, assign and close the families' requests
+        "billing.issue",  # invoices (ordonnateur side)
+        "billing.correct",  # credit notes
+    }
+)
+ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
+    "agent": _CARE,
+    "regisseur": frozenset({"billing.collect", "billing.export"}),
+    "comptable": frozenset({"billing.export"}),
+    "administrateur": _CARE | {"billing.export", "tenants.manage_staff"},
 }
+CAPABILITIES = frozenset().union(*ROLE_CAPABILITIES.values())
 
 
 def split_permission(perm: str) -> tuple[str, str, str]:
@@ -66,14 +93,22 @@ def split_permission(perm: str) -> tuple[str, str, str]:
     return app_label, action, model
 
 
+def undeletable(app_label: str, model: str) -> bool:
+    """Tell whether no role may ever delete rows of ``app_label.model``."""
+    return app_label in UNDELETABLE or f"{app_label}.{model}" in UNDELETABLE
+
+
 def role_allows(role: str | None, perm: str) -> bool:
-    """Tell whether ``role`` grants the Django permission string ``perm``."""
-    if perm in SPECIAL_GRANTS:
-        return (role or "") in SPECIAL_GRANTS[perm]
+    """Tell whether ``role`` grants the Django permission string or capability ``perm``."""
+    # First: "families.view_health" would read as « view » of a model named « health ».
+    if perm in CAPABILITIES:
+        return perm in ROLE_CAPABILITIES.get(role or "", ())
     grants = ROLE_GRANTS.get(role or "")
     if not grants:
         return False
     app_label, action, model = split_permission(perm)
+    if action == "delete" and undeletable(app_label, model):
+        return False
     actions = grants.get(f"{app_label}.{model}") if model else None
     if actions is None:
         actions = grants.get(app_label, frozenset())

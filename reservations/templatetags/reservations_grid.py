@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from reservations.selectors import Cell, CellState
+from reservations.selectors.cells import Cell, CellState
 
 register = template.Library()
 

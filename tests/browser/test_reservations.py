@@ -17,8 +17,9 @@ from django_tenants.utils import tenant_context
 
 from families.models import Child
 from reservations.models import Booking, Prestation, PrestationDay, Service, WaitingListEntry
-from reservations.selectors import CellState
+from reservations.selectors.cells import CellState
 from tenants.models import Collectivite
+from tests.cleanup import bookings_purge
 from tests.conftest import SESSION_PARENT, SESSION_PASSWORD, TEST_COLLECTIVITES
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ def school(browser, django_db_blocker):
     with django_db_blocker.unblock():
         with tenant_context(alpha):
             WaitingListEntry.objects.filter(prestation__service=service).delete()
-            Booking.objects.filter(prestation__service=service).delete()
+            bookings_purge(Booking.objects.filter(prestation__service=service))
             PrestationDay.objects.filter(prestation__service=service).delete()
             Prestation.objects.filter(service=service).delete()
             service.delete()

@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from families.models import Child, Foyer
 from news.models import Post
 from news.rules import PARIS
-from reservations.models import Booking, BookingState, Prestation, Service
+from reservations.models import BookingState, Prestation, Service
 from tenants.services import adhesion_add
-from tests.factories import ChildFactory, FoyerFactory, UserFactory
+from tests.factories import BookingFactory, ChildFactory, FoyerFactory, UserFactory
 
 NOW = datetime(2026, 1, 12, 9, 0, tzinfo=PARIS)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -81,5 +81,5 @@ def make_site(name: str = "ECOLE DU BOURG") -> tuple[Service, Prestation]:
     return service, cantine
 
 
-def book(child, prestation, *, on: date = date(2026, 1, 15), state=BookingState.VALIDATED):
-    return Booking.objects.create(child=child, prestation=prestation, day=on, state=state)
+def book(child, prestation, *, on: date = date(2026, 1, 15), state=BookingState.VALIDATED, **extra):
+    return BookingFactory(child=child, prestation=prestation, day=on, state=state, **extra)

@@ -95,6 +95,17 @@ def test_which_bookings_make_a_sites_audience(tenant_a, in_tenant, state, day, i
         assert (family.foyer in audience_foyers(post=post, now=NOW)) is in_audience
 
 
+def test_a_hold_that_expired_unpaid_does_not_make_a_family_of_the_site(tenant_a, in_tenant):
+    # The one place rule (reservations.places): an expired hold holds no place.
+    family = make_family(tenant_a, in_tenant)
+    with in_tenant(tenant_a):
+        site, cantine = make_site()
+        book(family.child, cantine, state=BookingState.HELD, held_until=NOW - timedelta(minutes=1))
+        post = make_post(service=site)
+        assert titles(Reader(user_id=family.user.pk)) == []
+        assert family.foyer not in audience_foyers(post=post, now=NOW)
+
+
 def test_pinned_first_then_newest(tenant_a, in_tenant):
     with in_tenant(tenant_a):
         make_post(title="Ancienne", publish_at=NOW - timedelta(days=30))

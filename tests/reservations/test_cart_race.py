@@ -15,8 +15,9 @@ from families.models import Child, Foyer
 from reservations.calendar import ClosureCalendar
 from reservations.exceptions import FULL, CartRefused
 from reservations.models import Booking, BookingState, Prestation, Service
-from reservations.services import cart_validate
+from reservations.services.validation import cart_validate
 from tenants.models import Collectivite
+from tests.cleanup import bookings_purge
 
 PARENTS = 200
 CAPACITY = 85
@@ -55,7 +56,7 @@ def crowded_day(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         yield alpha, prestation, day, foyers
         with tenant_context(alpha):
-            Booking.objects.filter(prestation=prestation).delete()
+            bookings_purge(Booking.objects.filter(prestation=prestation))
             Child.objects.filter(foyer__in=foyers).delete()
             Foyer.objects.filter(pk__in=[f.pk for f in foyers]).delete()
             prestation.delete()

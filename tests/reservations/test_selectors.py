@@ -6,122 +6,31 @@ test collectivité alpha's): the 13th and 14th are gone, the 20th onwards can be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 
-from families.models import Child, Foyer
-from reservations import policy
+from families.models import Foyer
 from reservations.calendar import NO_SERVICE_ON, PUBLIC_HOLIDAY, SCHOOL_HOLIDAY
 from reservations.exceptions import FULL
-from reservations.models import (
-    BillingMode,
-    Booking,
-    BookingRuleKind,
-    BookingState,
-    Closure,
-    Prestation,
-    PrestationDay,
-    Service,
-)
-from reservations.rules import BOOKING_PAST_DAY, PARIS
-from reservations.selectors import (
-    ALREADY_VALIDATED,
-    LEGEND,
-    CellState,
-    foyer_with_children,
-    period_cells,
-    period_grid,
-    service_options,
-)
-from tests.factories import ChildFactory, FoyerFactory, UserFactory
+from reservations.lifecycle import State
+from reservations.models import BillingMode, Closure, PrestationDay, Service, WaitingListEntry
+from reservations.rules import BOOKING_CLOSED, BOOKING_PAST_DAY
+from reservations.selectors.cells import ALREADY_VALIDATED, LEGEND, CellState
+from reservations.selectors.grid import period_cells, period_grid
+from reservations.selectors.options import foyer_with_children, service_options
+from tests.factories import BookingFactory, ChildFactory, UserFactory, WaitingListEntryFactory
+from tests.reservations.conftest import MONDAY, NOW, book, day, foyer_of, others_book, site_of
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2025, 1, 16, 10, 0, tzinfo=PARIS)
-MONDAY = date(2025, 1, 13)  # this week's (ISO week 3)
-
-
-def day(text: str) -> date:
-    """« 21/01 » → 21/01/2025."""
-    dd, mm = text.split("/")
-    return date(2025, int(mm), int(dd))
 
 
 @pytest.fixture(autouse=True)
 def _frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@dataclass
-class Site:
-    service: Service
-    cantine: Prestation
-    garderie: Prestation
-
-
-def make_site(
-    *,
-    name="BRENS - postfacturation",
-    mode=BillingMode.POSTFACTURATION,
-    order=0,
-    price=None,
-    **service_fields,
-):
-    """Create a service with CANTINE (no Wednesday, 2 places) and a garderie (every day).
-
-    Call inside the tenant. Deadline « la veille avant 17h00 »: every day from the 20th on is
-    open at NOW whatever deadlines the policy learns to check.
-    """
-    service = Service.objects.create(
-        name=name, billing_mode=mode, display_order=order, **service_fields
-    )
-    rule = {
-        "booking_rule": BookingRuleKind.DAYS_BEFORE,
-        "rule_days_before": 1,
-        "rule_time": time(17),
-        "unit_price": price,
-    }
-    # Created in the opposite order to their display order.
-    garderie = Prestation.objects.create(
-        service=service,
-        name="UNITE DE GARDERIE MATIN",
-        weekdays=[1, 2, 3, 4, 5],
-        capacity=20,
-        display_order=2,
-        **rule,
-    )
-    cantine = Prestation.objects.create(
-        service=service, name="CANTINE", weekdays=[1, 2, 4, 5], capacity=2, display_order=1, **rule
-    )
-    return Site(service, cantine, garderie)
-
-
-def make_foyer(*, children=1, name="MARTIN", user=None) -> Foyer:
-    """Create a foyer with ``children`` children (inside the tenant)."""
-    foyer = FoyerFactory(name=name, user=user)
-    for index in range(children):
-        ChildFactory(
-            foyer=foyer,
-            first_name=f"Enfant{index}",
-            classe="CE1" if index == 0 else "",
-            birth_date=date(2017, 9, 1) + timedelta(days=index),
-        )
-    return foyer
-
-
-def book(child: Child, prestation: Prestation, on: date, state=BookingState.VALIDATED, **extra):
-    return Booking.objects.create(child=child, prestation=prestation, day=on, state=state, **extra)
-
-
-def others_book(prestation: Prestation, on: date, count: int, state=BookingState.VALIDATED):
-    """Have ``count`` children of other foyers take places on ``on``."""
-    for _ in range(count):
-        book(ChildFactory(), prestation, on, state)
 
 
 def grid_for(foyer: Foyer, *, start=MONDAY, weeks=4, child=None, service_index=0):
@@ -150,8 +59,8 @@ def cells(grid) -> dict:
 
 def test_grid_has_weeks_of_five_days_and_the_prestations_in_display_order(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        make_site()
-        foyer = make_foyer()
+        site_of()
+        foyer = foyer_of()
         grid = grid_for(foyer, start=day("15/01"))  # a Wednesday: its Monday starts the grid
     assert grid.start == MONDAY
     assert [w.title for w in grid.weeks] == [
@@ -170,26 +79,31 @@ def test_grid_has_weeks_of_five_days_and_the_prestations_in_display_order(tenant
 
 def test_every_state_of_a_cell(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        site = make_site()
-        foyer = make_foyer()
+        site = site_of()
+        foyer = foyer_of()
         child = foyer.children.get()
         cantine, garderie = site.cantine, site.garderie
-        book(child, cantine, day("23/01"), BookingState.CART)
-        book(child, cantine, day("24/01"), BookingState.VALIDATED)
-        book(child, cantine, day("27/01"), BookingState.PENDING_APPROVAL)
-        book(child, cantine, day("28/01"), BookingState.HELD, held_until=NOW + timedelta(minutes=5))
-        book(child, cantine, day("30/01"), BookingState.CANCEL_REQUESTED)
-        book(child, cantine, day("20/01"), BookingState.CANCELLED)  # frees the day again
+        book(child, cantine, day("23/01"), State.CART)
+        book(child, cantine, day("24/01"), State.VALIDATED)
+        book(child, cantine, day("27/01"), State.PENDING_APPROVAL)
+        book(
+            child,
+            cantine,
+            day("28/01"),
+            State.HELD,
+            held_until=NOW + timedelta(minutes=5),
+        )
+        book(child, cantine, day("30/01"), State.CANCEL_REQUESTED)
+        book(child, cantine, day("20/01"), State.CANCELLED)  # frees the day again
         others_book(cantine, day("31/01"), 2)  # full: 2 places taken of 2
         PrestationDay.objects.create(prestation=cantine, day=day("03/02"), capacity=0)
         PrestationDay.objects.create(prestation=garderie, day=day("03/02"), capacity=25)
         # An expired hold frees its place; a pending request takes one.
-        others_book(cantine, day("04/02"), 1, BookingState.PENDING_APPROVAL)
-        book(
-            ChildFactory(),
-            cantine,
-            day("04/02"),
-            BookingState.HELD,
+        others_book(cantine, day("04/02"), 1, State.PENDING_APPROVAL)
+        BookingFactory(
+            prestation=cantine,
+            day=day("04/02"),
+            state=State.HELD,
             held_until=NOW - timedelta(minutes=1),
         )
         Closure.objects.create(service=site.service, day=day("06/02"), reason="Grève")
@@ -230,8 +144,8 @@ def test_every_state_of_a_cell(tenant_a, in_tenant):
 
 def test_cells_speak_for_screen_readers(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        site = make_site()
-        foyer = make_foyer()
+        site = site_of()
+        foyer = foyer_of()
         others_book(site.cantine, day("23/01"), 1)
         grid = cells(grid_for(foyer))
     assert grid[("CANTINE", day("21/01"))].aria_label == (
@@ -250,8 +164,8 @@ def test_cells_speak_for_screen_readers(tenant_a, in_tenant):
 
 def test_public_and_school_holidays_are_closed(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        make_site()
-        foyer = make_foyer()
+        site_of()
+        foyer = foyer_of()
         autumn = cells(grid_for(foyer, start=date(2024, 11, 11), weeks=1))
         winter = cells(grid_for(foyer, start=day("17/02"), weeks=1))  # zone C: from the 15th
     armistice = autumn[("CANTINE", date(2024, 11, 11))]
@@ -264,54 +178,81 @@ def test_public_and_school_holidays_are_closed(tenant_a, in_tenant):
 
 def test_a_service_open_during_school_holidays_can_be_booked_then(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        make_site(name="ACCUEIL DE LOISIRS", closed_during_school_holidays=False)
-        foyer = make_foyer()
+        site_of(name="ACCUEIL DE LOISIRS", closed_during_school_holidays=False)
+        foyer = foyer_of()
         winter = cells(grid_for(foyer, start=day("17/02"), weeks=1))
     assert winter[("CANTINE", day("17/02"))].state == CellState.BOOKABLE
     assert winter[("CANTINE", day("19/02"))].state == CellState.CLOSED  # still no Wednesday
 
 
-def test_a_policy_refusal_locks_the_cell_with_its_reason(tenant_a, in_tenant, monkeypatch):
-    reason = "Réservation close depuis le lundi 20/01/2025 à 17h00"
-    seen = []
-
-    def refusal(*, prestation, day, now, closures, **prepared):
-        seen.append((prestation.name, day))
-        return reason if day == date(2025, 1, 21) else None
-
-    monkeypatch.setattr(policy, "refusal", refusal)
+def test_a_deadline_locks_the_cell_with_its_reason(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        make_site()
-        foyer = make_foyer()
-        grid = cells(grid_for(foyer, start=day("20/01"), weeks=1))
+        site = site_of()
+        # « Mardi avant 12h pour la semaine n+1 »: at NOW (Thursday 16/01) week 4 is closed.
+        site.cantine.booking_rule, site.cantine.rule_weekday = "weekly", 2
+        site.cantine.rule_time = time(12)
+        site.cantine.save()
+        foyer = foyer_of()
+        grid = cells(grid_for(foyer, start=day("20/01"), weeks=2))
     locked = grid[("CANTINE", day("21/01"))]
-    assert (locked.state, locked.reason) == (CellState.LOCKED, reason)
-    assert grid[("CANTINE", day("20/01"))].state == CellState.BOOKABLE
-    # Asked once per open cell (not for the closed Wednesday of CANTINE).
-    assert len(seen) == 9
-    assert ("CANTINE", day("22/01")) not in seen
+    assert (locked.state, locked.reason) == (
+        CellState.LOCKED,
+        BOOKING_CLOSED.format(when="mardi 14/01/2025 à 12h00"),
+    )
+    assert grid[("CANTINE", day("27/01"))].state == CellState.BOOKABLE
+    assert grid[("UNITE DE GARDERIE MATIN", day("21/01"))].state == CellState.BOOKABLE
+    assert grid[("CANTINE", day("22/01"))].state == CellState.CLOSED  # closed before late
+
+
+def test_the_waiting_rank_is_first_come_first_served(tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        site = site_of()
+        foyer = foyer_of()
+        child = foyer.children.get()
+        others_book(site.cantine, day("21/01"), 2)
+        ours = WaitingListEntryFactory(child=child, prestation=site.cantine, day=day("21/01"))
+        earlier = WaitingListEntryFactory(prestation=site.cantine, day=day("21/01"))
+        # Written later (a larger id) but in line earlier: the rank follows the time.
+        WaitingListEntry.objects.filter(pk=earlier.pk).update(
+            created_at=ours.created_at - timedelta(seconds=1)
+        )
+        cell = cells(grid_for(foyer, start=day("20/01"), weeks=1))[("CANTINE", day("21/01"))]
+    assert earlier.pk > ours.pk
+    assert (cell.state, cell.waiting_position, cell.figure) == (CellState.FULL, 2, "2e")
 
 
 def test_the_cart_counts_lines_per_child_and_prestation_across_services(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        site = make_site(order=1)
-        regie = make_site(
+        site = site_of(order=1)
+        regie = site_of(
             name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, price=Decimal("2.55")
         )
-        foyer = make_foyer(children=2)
+        foyer = foyer_of(children=2)
         first, second = foyer.children.all()
         for text in ("21/01", "23/01"):
-            book(second, regie.cantine, day(text), BookingState.CART)
-        book(second, regie.cantine, day("13/01"), BookingState.CANCEL_REQUESTED)
+            book(second, regie.cantine, day(text), State.CART)
+        book(second, regie.cantine, day("13/01"), State.CANCEL_REQUESTED)
         for text in ("20/01", "21/01", "23/01"):
-            book(first, site.cantine, day(text), BookingState.CART)
-        book(first, regie.garderie, day("20/01"), BookingState.CART)
-        book(second, site.cantine, day("10/03"), BookingState.CART)  # outside the window
-        book(second, site.cantine, day("11/03"), BookingState.VALIDATED)  # not in the cart
+            book(first, site.cantine, day(text), State.CART)
+        book(first, regie.garderie, day("20/01"), State.CART)
+        book(second, site.cantine, day("10/03"), State.CART)  # outside the window
+        book(second, site.cantine, day("11/03"), State.VALIDATED)  # not in the cart
         until = NOW + timedelta(minutes=12)
-        book(second, regie.cantine, day("24/01"), BookingState.HELD, held_until=until)
-        book(second, regie.cantine, day("27/01"), BookingState.HELD, held_until=NOW)  # expired
-        book(ChildFactory(), site.cantine, day("24/01"), BookingState.CART)  # another foyer's
+        book(
+            second,
+            regie.cantine,
+            day("24/01"),
+            State.HELD,
+            held_until=until,
+        )
+        book(
+            second,
+            regie.cantine,
+            day("27/01"),
+            State.HELD,
+            held_until=NOW,
+        )  # expired
+        book(ChildFactory(), site.cantine, day("24/01"), State.CART)  # another foyer's
         grid = grid_for(foyer, service_index=1)
     cart = grid.cart
     assert [(entry.name, [(line.count, line.prestation.name) for line in entry.lines])
@@ -330,10 +271,10 @@ def test_the_cart_counts_lines_per_child_and_prestation_across_services(tenant_a
 
 def test_an_empty_cart_and_the_selectors_of_children_and_services(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        make_site(order=1)
-        make_site(name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT)
+        site_of(order=1)
+        site_of(name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT)
         Service.objects.create(name="SANS PRESTATION", billing_mode=BillingMode.PREPAIEMENT)
-        foyer = make_foyer(children=2)
+        foyer = foyer_of(children=2)
         second = foyer.children.all()[1]
         grid = grid_for(foyer, child=second, service_index=1)
     assert grid.cart.is_empty and grid.cart.count == 0
@@ -349,10 +290,10 @@ def test_an_empty_cart_and_the_selectors_of_children_and_services(tenant_a, in_t
 
 def test_period_cells_are_the_grids_cells_with_the_cart(tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        site = make_site()
-        foyer = Foyer.objects.prefetch_related("children").get(pk=make_foyer().pk)
+        site = site_of()
+        foyer = Foyer.objects.prefetch_related("children").get(pk=foyer_of().pk)
         child = foyer.children.all()[0]
-        book(child, site.cantine, day("23/01"), BookingState.CART)
+        book(child, site.cantine, day("23/01"), State.CART)
         grid = cells(grid_for(foyer))
         for text in ("14/01", "15/01", "21/01", "23/01"):
             one = period_cells(
@@ -368,13 +309,13 @@ def test_the_grid_runs_three_queries_whatever_the_weeks_and_children(
     weeks, children, tenant_a, in_tenant, django_assert_num_queries
 ):
     with in_tenant(tenant_a):
-        site = make_site()
-        foyer = make_foyer(children=children)
+        site = site_of()
+        foyer = foyer_of(children=children)
         for index, child in enumerate(foyer.children.all()):
             for week in range(8):
                 on = day("20/01") + timedelta(weeks=week, days=index % 2)
-                book(child, site.cantine, on, BookingState.CART)
-                book(child, site.garderie, on, BookingState.VALIDATED)
+                book(child, site.cantine, on, State.CART)
+                book(child, site.garderie, on, State.VALIDATED)
         others_book(site.cantine, day("31/01"), 2)
         PrestationDay.objects.create(prestation=site.cantine, day=day("03/02"), capacity=0)
         Closure.objects.create(service=site.service, day=day("06/02"), reason="Grève")
@@ -400,9 +341,9 @@ def test_services_and_foyer_loads_are_one_and_two_queries(
     tenant_a, in_tenant, django_assert_num_queries
 ):
     with in_tenant(tenant_a):
-        make_site()
-        make_site(name="AUTRE SITE")
-        foyer = make_foyer(children=3)
+        site_of()
+        site_of(name="AUTRE SITE")
+        foyer = foyer_of(children=3)
         with django_assert_num_queries(1):
             options = service_options()
         assert [len(o.prestations) for o in options] == [2, 2]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from html import escape, unescape
@@ -19,25 +18,27 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from families.models import Child, Foyer
 from portal.decorators import NOT_A_FAMILY_HERE
 from reservations import views
-from reservations.exceptions import FULL, CartEmpty, ReservationsError
-from reservations.models import BillingMode, Booking, BookingState, Prestation, PrestationKind
+from reservations.exceptions import FULL, SLOTS_OVERLAP_NAMED, CartEmpty
+from reservations.lifecycle import State
+from reservations.models import BillingMode, Booking, Prestation, PrestationKind
 from reservations.rules import BOOKING_PAST_DAY
-from reservations.selectors import LEGEND, CellState
-from reservations.services import ALREADY_BOOKED, HOLD_MINUTES
+from reservations.selectors.cells import LEGEND, CellState
+from reservations.services import cell as clicks
+from reservations.services.validation import HOLD_MINUTES
 from tenants.services import adhesion_add
-from tests.factories import ChildFactory, UserFactory
-from tests.reservations.test_selectors import (
+from tests.factories import ChildFactory, PrestationFactory, UserFactory
+from tests.reservations.conftest import (
     MONDAY,
     NOW,
+    Family,
     Site,
     book,
     day,
-    make_foyer,
-    make_site,
+    family_of,
     others_book,
+    site_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,33 +55,16 @@ def _frozen_clock():
         yield
 
 
-@dataclass
-class Family:
-    user: object
-    foyer: Foyer
-    children: list[Child]
-
-
-def make_family(collectivite, in_tenant, *, children=1, name="MARTIN", user=None) -> Family:
-    """Create an account that joined ``collectivite`` with a foyer and its children."""
-    user = user or UserFactory()
-    adhesion_add(user=user, collectivite=collectivite)
-    with in_tenant(collectivite):
-        foyer = make_foyer(children=children, name=name, user=user)
-        kids = list(foyer.children.order_by("birth_date"))
-    return Family(user=user, foyer=foyer, children=kids)
-
-
 @pytest.fixture
 def site(tenant_a, in_tenant) -> Site:
     with in_tenant(tenant_a):
-        return make_site()
+        return site_of()
 
 
 @pytest.fixture
 def family(tenant_a, in_tenant, client_a) -> Family:
     """A family of alpha with one child, logged in on alpha's client."""
-    result = make_family(tenant_a, in_tenant)
+    result = family_of(tenant_a, in_tenant)
     client_a.force_login(result.user)
     return result
 
@@ -125,8 +109,8 @@ def bookings(in_tenant, tenant, **filters) -> list[tuple[date, str]]:
 def test_the_grid_shows_each_kind_of_cell(family, site, client_a, tenant_a, in_tenant):
     child = family.children[0]
     with in_tenant(tenant_a):
-        book(child, site.cantine, day("23/01"), BookingState.CART)
-        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        book(child, site.cantine, day("23/01"), State.CART)
+        book(child, site.cantine, day("24/01"), State.VALIDATED)
         others_book(site.cantine, day("31/01"), 2)
     body = page(client_a)
     cantine = site.cantine
@@ -163,7 +147,7 @@ def test_the_page_names_the_weeks_the_child_and_the_service(
     family, site, client_a, tenant_a, in_tenant
 ):
     with in_tenant(tenant_a):
-        make_site(name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, order=1)
+        site_of(name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, order=1)
         second = ChildFactory(
             foyer=family.foyer, first_name="Léa", classe="", birth_date=date(2019, 3, 2)
         )
@@ -189,7 +173,7 @@ def test_the_page_names_the_weeks_the_child_and_the_service(
 
 def test_a_family_without_children_or_services_is_told_so(tenant_a, in_tenant, client_a, family):
     assert "Aucune prestation" in page(client_a)
-    childless = make_family(tenant_a, in_tenant, children=0, name="SEUL")
+    childless = family_of(tenant_a, in_tenant, children=0, name="SEUL")
     client_a.force_login(childless.user)
     assert "Aucun enfant" in page(client_a)
 
@@ -211,14 +195,14 @@ def test_a_click_puts_a_bookable_day_in_the_cart_and_a_second_takes_it_out(
     assert '<section id="panier"' in html and 'hx-swap-oob="true"' in html
     assert "1 CANTINE" in html
     assert 'id="annonce-grille" hx-swap-oob="innerHTML"' in html
-    assert escape(views.ADDED.format(name="CANTINE", day=day("21/01"))) in html
+    assert escape(clicks.ADDED.format(name="CANTINE", day=day("21/01"))) in html
     assert "<html" not in html
-    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), BookingState.CART)]
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), State.CART)]
 
     html = click(client_a, child, site.cantine, day("21/01")).content.decode()
     assert cell_state(html, site.cantine, day("21/01")) == CellState.BOOKABLE
     assert "Votre panier est vide" in html
-    assert escape(views.REMOVED.format(name="CANTINE", day=day("21/01"))) in html
+    assert escape(clicks.REMOVED.format(name="CANTINE", day=day("21/01"))) in html
     assert bookings(in_tenant, tenant_a, child=child) == []
 
 
@@ -233,7 +217,7 @@ def test_without_htmx_a_click_redirects_to_the_grid_with_a_message(
         f"#cellule-{site.cantine.pk}-20250121"
     )
     body = client_a.get(response["Location"]).content.decode()
-    assert escape(views.ADDED.format(name="CANTINE", day=day("21/01"))) in body
+    assert escape(clicks.ADDED.format(name="CANTINE", day=day("21/01"))) in body
     assert cell_state(body, site.cantine, day("21/01")) == CellState.IN_CART
     # Every cell is a button of the grid's one form, which works without JavaScript.
     form = re.search(r'<form id="grille"[^>]*>', body).group(0)
@@ -257,16 +241,14 @@ def test_a_click_on_a_validated_cell_asks_for_its_cancellation_and_back(
 ):
     child = family.children[0]
     with in_tenant(tenant_a):
-        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        book(child, site.cantine, day("24/01"), State.VALIDATED)
     html = click(client_a, child, site.cantine, day("24/01")).content.decode()
     assert cell_state(html, site.cantine, day("24/01")) == CellState.CANCEL_REQUESTED
-    assert escape(views.CANCEL_ASKED.format(name="CANTINE", day=day("24/01"))) in html
-    assert bookings(in_tenant, tenant_a, child=child) == [
-        (day("24/01"), BookingState.CANCEL_REQUESTED)
-    ]
+    assert escape(clicks.CANCEL_ASKED.format(name="CANTINE", day=day("24/01"))) in html
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), State.CANCEL_REQUESTED)]
     html = click(client_a, child, site.cantine, day("24/01")).content.decode()
     assert cell_state(html, site.cantine, day("24/01")) == CellState.VALIDATED
-    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), BookingState.VALIDATED)]
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), State.VALIDATED)]
 
 
 def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, tenant_a, in_tenant):
@@ -280,7 +262,7 @@ def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, t
         )
     html = click(client_a, child, site.cantine, day("31/01")).content.decode()
     assert cell_state(html, site.cantine, day("31/01")) == CellState.FULL
-    text = views.WAITLIST_JOINED.format(name="CANTINE", day=day("31/01"), position=2)
+    text = clicks.WAITLIST_JOINED.format(name="CANTINE", day=day("31/01"), position=2)
     assert escape(text) in html
     # The cell shows the child's rank, in words for screen readers too.
     cell = cell_html(html, site.cantine, day("31/01"))
@@ -294,30 +276,34 @@ def test_a_click_on_a_full_cell_joins_the_waiting_list(family, site, client_a, t
     assert '<span class="ef-places" aria-hidden="true">1er</span>' in cell
     # A second click leaves the line.
     html = click(client_a, child, site.cantine, day("31/01")).content.decode()
-    assert escape(views.WAITLIST_LEFT.format(name="CANTINE", day=day("31/01"))) in html
+    assert escape(clicks.WAITLIST_LEFT.format(name="CANTINE", day=day("31/01"))) in html
     assert "ef-places" not in cell_html(html, site.cantine, day("31/01"))
     with in_tenant(tenant_a):
         assert not WaitingListEntry.objects.filter(child=child).exists()
 
 
 def test_a_refusal_of_the_service_leaves_the_cell_as_it_was(
-    family, site, client_a, tenant_a, in_tenant, monkeypatch
+    family, site, client_a, tenant_a, in_tenant
 ):
-    def refuse(**kwargs):
-        raise ReservationsError(ALREADY_BOOKED)
-
-    monkeypatch.setattr(views, "cart_add", refuse)
-    html = click(client_a, family.children[0], site.cantine, day("21/01")).content.decode()
-    assert cell_state(html, site.cantine, day("21/01")) == CellState.BOOKABLE
-    assert "alert-danger" in html and escape(ALREADY_BOOKED) in html
-    response = click(client_a, family.children[0], site.cantine, day("21/01"), htmx=False)
+    # Garderie soir T1 is in the cart: T2, whose hours overlap it, cannot join it.
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        t1 = PrestationFactory(service=site.service, soir_t1=True, display_order=3)
+        t2 = PrestationFactory(service=site.service, soir_t2=True, display_order=4)
+        book(child, t1, day("21/01"), State.CART)
+    refusal = SLOTS_OVERLAP_NAMED.format(name=t2.name, other=t1.name)
+    html = click(client_a, child, t2, day("21/01")).content.decode()
+    assert cell_state(html, t2, day("21/01")) == CellState.BOOKABLE
+    assert "alert-danger" in html and escape(refusal) in html
+    response = click(client_a, child, t2, day("21/01"), htmx=False)
     body = client_a.get(response["Location"]).content.decode()
-    assert escape(ALREADY_BOOKED) in body
+    assert escape(refusal) in body
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), State.CART)]
 
 
 def test_a_click_on_a_forfait_books_its_whole_week(family, client_a, tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        forfait = make_site().garderie
+        forfait = site_of().garderie
         forfait.kind, forfait.forfait_period = PrestationKind.FORFAIT, "week"
         forfait.save()
     html = click(client_a, family.children[0], forfait, day("22/01")).content.decode()
@@ -351,8 +337,8 @@ def test_validating_turns_the_cart_into_demandes_validees(
         assert "demande validée" in cell_html(body, site.cantine, day(text))
     assert "Votre panier est vide" in body
     assert bookings(in_tenant, tenant_a, child=child) == [
-        (day("21/01"), BookingState.VALIDATED),
-        (day("23/01"), BookingState.VALIDATED),
+        (day("21/01"), State.VALIDATED),
+        (day("23/01"), State.VALIDATED),
     ]
 
 
@@ -360,7 +346,7 @@ def test_a_prepaiement_cart_shows_its_total_and_how_long_places_are_held(
     family, client_a, tenant_a, in_tenant
 ):
     with in_tenant(tenant_a):
-        regie = make_site(
+        regie = site_of(
             name="REGIE CANTINE - prépaiement", mode=BillingMode.PREPAIEMENT, price=Decimal("2.55")
         )
     child = family.children[0]
@@ -388,8 +374,8 @@ def test_a_day_full_at_validation_is_refused_with_its_reason_and_the_cart_is_kep
     assert escape(f"{child.first_name} : CANTINE le 31/01/2025 — {FULL}") in body
     assert views.VALIDATED not in body
     assert bookings(in_tenant, tenant_a, child=child) == [
-        (day("21/01"), BookingState.CART),
-        (day("31/01"), BookingState.CART),
+        (day("21/01"), State.CART),
+        (day("31/01"), State.CART),
     ]
     assert "2 CANTINE" in body
 
@@ -403,24 +389,24 @@ def test_validating_or_clearing_an_empty_cart_says_it_is_empty(family, site, cli
 def test_clearing_removes_every_line_of_the_cart(family, site, client_a, tenant_a, in_tenant):
     child = family.children[0]
     with in_tenant(tenant_a):
-        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
+        book(child, site.cantine, day("24/01"), State.VALIDATED)
     click(client_a, child, site.cantine, day("21/01"))
     click(client_a, child, site.garderie, day("22/01"))
     response = client_a.post(CLEAR, {"enfant": child.pk})
     assert response["Location"] == f"{INDEX}?enfant={child.pk}"
     body = client_a.get(response["Location"]).content.decode()
     assert views.CLEARED in body and "Votre panier est vide" in body
-    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), BookingState.VALIDATED)]
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("24/01"), State.VALIDATED)]
 
 
 # Who may do what
 
 
 def test_another_familys_child_is_not_found(family, site, client_a, tenant_a, in_tenant):
-    other = make_family(tenant_a, in_tenant, name="VOISIN")
+    other = family_of(tenant_a, in_tenant, name="VOISIN")
     theirs = other.children[0]
     with in_tenant(tenant_a):
-        book(theirs, site.cantine, day("21/01"), BookingState.CART)
+        book(theirs, site.cantine, day("21/01"), State.CART)
     assert client_a.get(INDEX, {"enfant": theirs.pk}).status_code == 404
     assert client_a.get(INDEX, {"enfant": "abc"}).status_code == 404
     assert click(client_a, theirs, site.cantine, day("23/01")).status_code == 404
@@ -428,7 +414,7 @@ def test_another_familys_child_is_not_found(family, site, client_a, tenant_a, in
     for url in (VALIDATE, CLEAR):
         assert client_a.post(url, {"enfant": theirs.pk}).status_code == 404
     # Their cart is untouched: nothing added, removed or validated.
-    assert bookings(in_tenant, tenant_a, child=theirs) == [(day("21/01"), BookingState.CART)]
+    assert bookings(in_tenant, tenant_a, child=theirs) == [(day("21/01"), State.CART)]
 
 
 def test_unknown_service_or_prestation_is_not_found(family, site, client_a):
@@ -478,13 +464,13 @@ def test_the_page_runs_the_same_queries_for_1_or_8_weeks_and_1_or_4_children(
 ):
     counts = []
     for size in (1, 4):
-        member = make_family(tenant_a, in_tenant, children=size, name=f"TAILLE {size}")
+        member = family_of(tenant_a, in_tenant, children=size, name=f"TAILLE {size}")
         with in_tenant(tenant_a):
             for child in member.children:
                 for week in range(8):
                     on = day("20/01") + timedelta(weeks=week)
-                    book(child, site.cantine, on, BookingState.CART)
-                    book(child, site.garderie, on, BookingState.VALIDATED)
+                    book(child, site.cantine, on, State.CART)
+                    book(child, site.garderie, on, State.VALIDATED)
         client_a.force_login(member.user)
         client_a.get(INDEX)  # the host lookup is cached from here on
         for weeks in (1, 8):
@@ -509,11 +495,11 @@ def test_the_grid_is_usable_with_a_keyboard_and_a_screen_reader(
 ):
     child = family.children[0]
     with in_tenant(tenant_a):
-        book(child, site.cantine, day("23/01"), BookingState.CART)
-        book(child, site.cantine, day("24/01"), BookingState.VALIDATED)
-        book(child, site.garderie, day("28/01"), BookingState.PENDING_APPROVAL)
-        book(child, site.garderie, day("29/01"), BookingState.CANCEL_REQUESTED)
-        book(child, site.garderie, day("30/01"), BookingState.HELD, held_until=NOW)
+        book(child, site.cantine, day("23/01"), State.CART)
+        book(child, site.cantine, day("24/01"), State.VALIDATED)
+        book(child, site.garderie, day("28/01"), State.PENDING_APPROVAL)
+        book(child, site.garderie, day("29/01"), State.CANCEL_REQUESTED)
+        book(child, site.garderie, day("30/01"), State.HELD, held_until=NOW)
         others_book(site.cantine, day("31/01"), 2)
     body = page(client_a)
     # 4 weeks × 5 days × 2 prestations: one cell each, a button unless closed.

@@ -23,7 +23,7 @@ from families.models import Child, Foyer
 from portal.middleware import DATABASE_BUSY
 from reservations.calendar import ClosureCalendar
 from reservations.models import Booking, BookingState, Prestation, Service
-from reservations.services import cart_validate
+from reservations.services.validation import cart_validate
 from tenants.models import Collectivite
 from tenants.services import adhesion_add
 from tests.conftest import TEST_COLLECTIVITES

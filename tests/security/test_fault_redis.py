@@ -25,9 +25,10 @@ from portal.models import OutgoingEmail
 from portal.tasks import email_resend_pending_task
 from reservations.calendar import ClosureCalendar
 from reservations.models import Booking, BookingState, Prestation, Service
-from reservations.services import cart_validate
+from reservations.services.validation import cart_validate
 from tenants.models import Adhesion, Collectivite
 from tenants.services import adhesion_add
+from tests.cleanup import bookings_purge
 from tests.conftest import TEST_COLLECTIVITES
 from tests.factories import DEFAULT_PASSWORD
 from tests.security.servers import PrivateRedis
@@ -108,7 +109,7 @@ def family(django_db_setup, django_db_blocker):
         yield alpha, foyer
         OutgoingEmail.objects.filter(recipient=EMAIL).delete()
         with tenant_context(alpha):
-            Booking.objects.filter(prestation=prestation).delete()
+            bookings_purge(Booking.objects.filter(prestation=prestation))
             child.delete()
             foyer.delete()
             prestation.delete()

@@ -2,7 +2,16 @@
 
 import pytest
 
-from tenants.rules import ROLE_GRANTS, TENANT_APP_LABELS, role_allows, role_allows_module
+from tenants.rules import (
+    CAPABILITIES,
+    ROLE_CAPABILITIES,
+    ROLE_GRANTS,
+    TENANT_APP_LABELS,
+    UNDELETABLE,
+    role_allows,
+    role_allows_module,
+    undeletable,
+)
 
 
 @pytest.mark.parametrize("app_label", TENANT_APP_LABELS)
@@ -60,3 +69,77 @@ def test_health_data_only_for_roles_that_need_it(role, allowed):
 
 def test_every_role_can_open_the_admin_log():
     assert all(role_allows(role, "admin.view_logentry") for role in ROLE_GRANTS)
+
+
+# Capabilities and records nobody deletes (issue 9; issue 12 items 4 and 5).
+
+ROLES = tuple(ROLE_GRANTS)
+# Billing's models do not exist yet: the rule covers every model of the app.
+BILLING_MODELS = ("invoice", "invoiceline", "creditnote", "payment", "tariff", "counter")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_deletes_bookings_their_history_or_any_billing_record(role):
+    for perm in (
+        "reservations.delete_booking",
+        "reservations.delete_bookingevent",
+        *(f"billing.delete_{model}" for model in BILLING_MODELS),
+    ):
+        assert not role_allows(role, perm), (role, perm)
+    # The table itself grants it nowhere: the guard in role_allows is a second lock.
+    for key, actions in ROLE_GRANTS[role].items():
+        app_label, _, model = key.partition(".")
+        if undeletable(app_label, model):
+            assert "delete" not in actions, (role, key)
+    assert {"reservations.booking", "reservations.bookingevent", "billing"} <= set(UNDELETABLE)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nobody_types_a_bookings_history(role):
+    assert not role_allows(role, "reservations.add_bookingevent")
+    assert not role_allows(role, "reservations.change_bookingevent")
+
+
+def test_other_reservations_rows_stay_deletable_by_those_who_manage_them():
+    assert role_allows("agent", "reservations.delete_closure")
+    assert role_allows("agent", "reservations.change_booking")
+    assert not role_allows("comptable", "reservations.change_booking")
+
+
+@pytest.mark.parametrize(
+    ("capability", "holders"),
+    [
+        ("reservations.decide", {"agent", "administrateur"}),
+        ("billing.issue", {"agent", "administrateur"}),
+        ("billing.correct", {"agent", "administrateur"}),
+        ("billing.collect", {"regisseur"}),
+        ("billing.export", {"regisseur", "comptable", "administrateur"}),
+        ("families.view_health", {"agent", "administrateur"}),
+        ("requests_inbox.decide_absence", {"agent", "administrateur"}),
+        ("requests_inbox.answer", {"agent", "administrateur"}),
+        ("tenants.manage_staff", {"administrateur"}),
+    ],
+)
+def test_each_capability_is_held_by_its_roles_only(capability, holders):
+    assert capability in CAPABILITIES
+    assert {role for role in ROLES if role_allows(role, capability)} == holders
+    assert not role_allows(None, capability)
+
+
+def test_the_regisseur_reads_requests_but_decides_nothing_there():
+    assert role_allows("regisseur", "requests_inbox.view_thread")
+    for perm in (
+        "requests_inbox.change_thread",
+        "requests_inbox.add_message",
+        "requests_inbox.change_absence",
+        "requests_inbox.answer",
+        "requests_inbox.decide_absence",
+    ):
+        assert not role_allows("regisseur", perm), perm
+
+
+def test_the_regie_rule_holds_in_capabilities_too():
+    # Who bills does not collect; who collects does not bill; the comptable only exports.
+    assert ROLE_CAPABILITIES["agent"].isdisjoint({"billing.collect"})
+    assert ROLE_CAPABILITIES["regisseur"].isdisjoint({"billing.issue", "billing.correct"})
+    assert ROLE_CAPABILITIES["comptable"] == {"billing.export"}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("families", "0003_foyer_departure_anonymised"),
+        ("families", "0004_foyer_departure_anonymised"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,8 @@
-"""Create the demo collectivités, staff and families. Safe to run again: it adds what is missing."""
+"""Create the demo collectivités, staff, families, bookings, news and requests.
+
+It lives above the apps (tenants imports no feature app) and is safe to run again: it adds
+what is missing and changes nothing else.
+"""
 
 import os
 
@@ -7,7 +11,7 @@ from django.core.management.base import BaseCommand
 from families.demo import MULTI_ACCOUNT, PENDING, seed_foyers, seed_pending_foyer
 from news.demo import seed_news
 from requests_inbox.demo import seed_requests
-from reservations.demo import seed_services
+from reservations.demo import LOISIRS, WAITING, seed_full_day, seed_services
 from tenants.demo import DEMO_PASSWORD, PLATFORM_ADMIN, seed_collectivites, seed_public, staff_email
 from tenants.models import Role
 
@@ -25,12 +29,18 @@ class Command(BaseCommand):
             count = seed_foyers(collectivite)
             code = seed_pending_foyer(collectivite)
             seed_services(collectivite)
+            full = seed_full_day(collectivite)
             seed_requests(collectivite)
             seed_news(collectivite)
             domain = collectivite.get_primary_domain().domain
             lines.append(f"{collectivite.name} — http://{domain}:{port}/ ({count} foyers)")
             for role in Role.values:
                 lines.append(f"  {role:<15} {staff_email(collectivite.schema_name, role)}")
+            if full:
+                lines.append(
+                    f"  {LOISIRS} complet le {full:%d/%m/%Y} : refuser la demande en attente "
+                    f"donne la place à {WAITING}, première sur la liste d'attente"
+                )
             pending = PENDING.get(collectivite.schema_name)
             if pending and code:
                 lines.append(f"  code d'adhésion du foyer {pending['name']} : {code}")

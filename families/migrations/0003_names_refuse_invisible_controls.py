@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("families", "0001_initial"),
+        ("families", "0002_quotient_periods_disjoint"),
     ]
 
     operations = [

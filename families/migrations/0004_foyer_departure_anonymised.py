@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("families", "0002_names_refuse_invisible_controls"),
+        ("families", "0003_names_refuse_invisible_controls"),
     ]
 
     operations = [
