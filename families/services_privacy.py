@@ -142,10 +142,11 @@ def foyer_anonymise(*, foyer: Foyer, now: datetime | None = None) -> Foyer:
 def _files_remove(names: list[str]) -> None:
     from portal.storage import private_storage
 
+    storage = private_storage()
     for name in names:
         try:
-            private_storage.delete(name)
-        except OSError:
+            storage.delete(name)
+        except Exception:  # a disk or a bucket: the rows are gone, a stray file is logged
             logger.warning("Could not remove %s after anonymisation", name)
 
 

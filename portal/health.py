@@ -11,9 +11,9 @@ configuration value (URL, path, host) is ever in an answer: only each check's na
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -103,12 +103,14 @@ def check_redis() -> str:
 
 
 def check_storage() -> str:
-    """Write and delete a small file where attachments go."""
-    root = settings.PRIVATE_MEDIA_ROOT
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=root, prefix=".sante-", delete=True) as probe:
-        probe.write(b"ok")
-        probe.flush()
+    """Write and delete a small file where attachments go (local disk or bucket)."""
+    from django.core.files.base import ContentFile
+
+    from portal.storage import private_storage
+
+    storage = private_storage()
+    name = storage.save(f".sante-{uuid.uuid4().hex}", ContentFile(b"ok"))
+    storage.delete(name)
     return OK
 
 

@@ -248,6 +248,30 @@ STORAGES = {
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
+# STORAGE
+# Private files (attachments, invoice PDFs) go through STORAGES["private"]
+# (portal.storage.private_storage): the local disk under PRIVATE_MEDIA_ROOT by default, or an
+# S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so that several web and worker
+# machines share them (docs/scaling.md). django-storages reads AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY from the environment itself; AWS_S3_ENDPOINT_URL names a provider
+# other than AWS (https://s3.fr-par.scw.cloud, a MinIO…).
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["private"] = {
+        "BACKEND": "portal.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Under this prefix: the bucket may hold other things (backups).
+            "location": os.environ.get("AWS_LOCATION", "private"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["private"] = {"BACKEND": "portal.storage.LocalPrivateStorage"}
+
 # Any file django-import-export writes escapes formulas too (see portal.spreadsheets).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 

@@ -1,0 +1,182 @@
+"""Private files on S3-compatible object storage, against moto's S3 server on loopback.
+
+The server runs in this process on a free port of 127.0.0.1 (never the network); the
+settings point STORAGES["private"] at it as production would with AWS_STORAGE_BUCKET_NAME.
+Every model field goes through portal.storage.PrivateStorage, so the same views and services
+write and read the bucket, and nothing lands on the local disk.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from django.core.files.base import ContentFile
+from django.test import override_settings
+from django.urls import reverse
+
+from families.services_privacy import foyer_anonymise
+from portal.storage import private_storage
+from requests_inbox import services
+from requests_inbox.models import Attachment, Category, Thread
+from tests.requests_inbox.conftest import make_family, pdf_upload
+from tests.requests_inbox.files import minimal_pdf
+
+BUCKET = "espace-famille-test"
+CREDENTIALS = {"aws_access_key_id": "moto", "aws_secret_access_key": "moto-secret"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """Start moto's S3 server on a free loopback port for this module; yield its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings, tmp_path):
+    """An empty private bucket, configured as the private storage; yield a boto3 client."""
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-west-3", **CREDENTIALS)
+    client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+    )
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # must stay empty
+    storages = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "portal.storage_s3.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "region_name": "eu-west-3",
+                "access_key": CREDENTIALS["aws_access_key_id"],
+                "secret_key": CREDENTIALS["aws_secret_access_key"],
+                "location": "private",
+                "default_acl": "private",
+                "file_overwrite": False,
+            },
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield client
+    objects = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    for item in objects:
+        client.delete_object(Bucket=BUCKET, Key=item["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def keys(client) -> list[str]:
+    return sorted(item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+@pytest.mark.django_db
+def test_a_familys_attachment_goes_to_the_bucket_and_back_through_the_view(
+    bucket, settings, tenant_a, in_tenant, client_a
+):
+    family = make_family(tenant_a, in_tenant)
+    client_a.force_login(family.user)
+    response = client_a.post(
+        reverse("requests_inbox:new"),
+        {
+            "category": Category.FACTURATION,
+            "subject": "Facture",
+            "body": "Bonjour",
+            "attachment": pdf_upload("Facture janvier.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        attachment = Attachment.objects.get(message__thread__foyer=family.foyer)
+    # Under the bucket's prefix, then the collectivité's schema, as on disk.
+    assert keys(bucket) == [f"private/{attachment.file.name}"]
+    assert attachment.file.name.startswith("alpha/")
+    acl = bucket.get_object_acl(Bucket=BUCKET, Key=f"private/{attachment.file.name}")
+    assert [grant["Permission"] for grant in acl["Grants"]] == ["FULL_CONTROL"]  # owner only
+    download = client_a.get(reverse("requests_inbox:attachment", args=[attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == minimal_pdf()
+    assert not settings.PRIVATE_MEDIA_ROOT.exists()
+
+
+@pytest.mark.django_db
+def test_two_files_of_one_name_are_both_kept(bucket):
+    storage = private_storage()
+    first = storage.save("alpha/justificatifs/certificat.pdf", ContentFile(b"premier"))
+    second = storage.save("alpha/justificatifs/certificat.pdf", ContentFile(b"second"))
+    assert first != second
+    with storage.open(first) as one, storage.open(second) as two:
+        assert (one.read(), two.read()) == (b"premier", b"second")
+    assert storage.exists(first) and storage.size(second) == len(b"second")
+
+
+@pytest.mark.django_db
+def test_private_files_have_no_public_url_in_the_bucket_either(bucket):
+    storage = private_storage()
+    name = storage.save("alpha/x.pdf", ContentFile(b"x"))
+    with pytest.raises(ValueError, match="no public URL"):
+        storage.url(name)
+    with pytest.raises(ValueError, match="no public URL"):
+        storage.backend.url(name)
+
+
+@pytest.mark.django_db
+def test_anonymising_a_foyer_removes_its_files_from_the_bucket(
+    bucket, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    family = make_family(tenant_a, in_tenant)
+    with in_tenant(tenant_a):
+        services.thread_open(
+            foyer=family.foyer,
+            category=Category.AUTRE,
+            subject="Question",
+            body="Bonjour",
+            attachment=pdf_upload(),
+            user=family.user,
+        )
+        assert len(keys(bucket)) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            foyer_anonymise(foyer=family.foyer)
+        assert not Thread.objects.filter(foyer=family.foyer).exists()
+    assert keys(bucket) == []
+
+
+@pytest.mark.django_db
+def test_readiness_writes_its_probe_to_the_bucket_and_fails_without_it(bucket, client):
+    ready = client.get("/sante/pret/")
+    assert ready.json()["verifications"]["stockage"] == "ok"
+    assert keys(bucket) == []  # the probe was removed
+    bucket.delete_bucket(Bucket=BUCKET)
+    try:
+        down = client.get("/sante/pret/")
+        assert down.status_code == 503
+        assert down.json()["echecs"] == ["stockage"]
+    finally:
+        bucket.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+
+
+def test_the_setting_selects_the_bucket_only_when_a_bucket_is_named():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings';"
+        "from django.conf import settings; print(settings.STORAGES['private']['BACKEND'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "AWS_STORAGE_BUCKET_NAME"}
+    env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"  # parsed, never reached
+    local = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    s3 = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "AWS_STORAGE_BUCKET_NAME": "b"},
+        capture_output=True,
+        text=True,
+    )
+    assert local.stdout.strip() == "portal.storage.LocalPrivateStorage", local.stderr
+    assert s3.stdout.strip() == "portal.storage_s3.PrivateS3Storage", s3.stderr
