@@ -3,6 +3,11 @@
 Runs on the development database (embedded PostgreSQL, or DATABASE_URL) in a throw-away
 collectivité whose schema is dropped afterwards. The 50 workers are processes, as the web
 workers of a deployment are, each with its own database connection.
+
+The floor: the same 50 processes and 200 carts on another day, each validation the same
+database work written by hand with raw psycopg (lock the cart's lines, count the places,
+write the state and its history row, lock the capacity row, count again, commit), with no
+Django in between: ``floor_per_s / validations_per_s`` is what our code adds.
 """
 
 from __future__ import annotations
@@ -16,6 +21,18 @@ PARENTS = 200
 CAPACITY = 85
 WORKERS = 50
 SCHEMA = "bench_cart_race"
+
+
+def psycopg_dsn(settings: dict) -> str:
+    """The connection string of Django's database settings, for raw psycopg."""
+    parts = {
+        "dbname": settings["NAME"],
+        "user": settings["USER"],
+        "password": settings["PASSWORD"],
+        "host": settings["HOST"],
+        "port": settings["PORT"],
+    }
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
 
 def _worker_init(tenant, ready) -> None:
@@ -38,6 +55,75 @@ def _validate(foyer_id: int) -> str:
         return "refused" if refusal.lines[0].reason == FULL else "other"
     except Exception:
         return "error"
+
+
+# One validation, as reservations.services.validation does it, by hand.
+FLOOR_SQL = {
+    "lines": """SELECT b.id, b.prestation_id, b.day FROM reservations_booking b
+        JOIN families_child c ON c.id = b.child_id
+        WHERE c.foyer_id = %s AND b.state = 'cart' AND b.day = %s
+        ORDER BY b.id FOR UPDATE OF b""",
+    "count": """SELECT coalesce(d.capacity, p.capacity), (SELECT count(*)
+        FROM reservations_booking b WHERE b.prestation_id = %(p)s AND b.day = %(d)s
+        AND b.state IN ('held', 'pending', 'validated', 'cancel_requested'))
+        FROM reservations_prestation p LEFT JOIN reservations_prestationday d
+        ON d.prestation_id = p.id AND d.day = %(d)s WHERE p.id = %(p)s""",
+    "write": """UPDATE reservations_booking SET state = 'validated', state_reason = 'parent',
+        updated_at = now() WHERE id = %s""",
+    "event": """INSERT INTO reservations_bookingevent (booking_id, state, reason, by_staff,
+        note, at) VALUES (%s, 'validated', 'parent', false, '', now())""",
+    "lock": """INSERT INTO reservations_prestationday (prestation_id, day) VALUES (%s, %s)
+        ON CONFLICT (prestation_id, day) DO UPDATE
+        SET capacity = reservations_prestationday.capacity WHERE false""",
+}
+
+_raw = None
+_day = None
+
+
+def _floor_init(dsn: str, schema: str, day, ready) -> None:
+    import psycopg
+
+    global _raw, _day
+    _raw = psycopg.connect(dsn, options=f"-c search_path={schema}")
+    _day = day
+    ready.wait(timeout=120)
+
+
+def _floor_validate(foyer_id: int) -> str:
+    with _raw.transaction(), _raw.cursor() as cursor:
+        lines = cursor.execute(FLOOR_SQL["lines"], [foyer_id, _day]).fetchall()
+        pk, prestation, day = lines[0]
+        capacity, taken = cursor.execute(FLOOR_SQL["count"], {"p": prestation, "d": day}).fetchone()
+        if taken >= capacity:
+            return "refused"
+        cursor.execute(FLOOR_SQL["write"], [pk])
+        cursor.execute(FLOOR_SQL["event"], [pk])
+        cursor.execute(FLOOR_SQL["lock"], [prestation, day])
+        capacity, taken = cursor.execute(FLOOR_SQL["count"], {"p": prestation, "d": day}).fetchone()
+        if taken > capacity:
+            raise _Full
+    return "validated"
+
+
+class _Full(Exception):
+    """Raised to roll the floor's transaction back, as a refused cart is."""
+
+
+def _floor(foyer_id: int) -> str:
+    try:
+        return _floor_validate(foyer_id)
+    except _Full:
+        return "refused"
+
+
+def _pool_map(context, initializer, initargs, function, items) -> tuple[list, float]:
+    ready = context.Barrier(WORKERS + 1)
+    with context.Pool(WORKERS, initializer=initializer, initargs=(*initargs, ready)) as pool:
+        ready.wait(timeout=120)  # every worker connected
+        started = time.perf_counter()
+        outcomes = pool.map(function, items, chunksize=1)
+        return outcomes, time.perf_counter() - started
 
 
 def run() -> dict:
@@ -88,14 +174,24 @@ def run() -> dict:
         connection.set_schema_to_public()
         connections.close_all()  # children must not share the parent's socket
         context = multiprocessing.get_context("fork")
-        ready = context.Barrier(WORKERS + 1)
-        with context.Pool(WORKERS, initializer=_worker_init, initargs=(tenant, ready)) as pool:
-            ready.wait(timeout=120)  # every worker connected
-            started = time.perf_counter()
-            outcomes = pool.map(_validate, [f.pk for f in foyers], chunksize=1)
-            elapsed = time.perf_counter() - started
+        ids = [f.pk for f in foyers]
+        outcomes, elapsed = _pool_map(context, _worker_init, (tenant,), _validate, ids)
         with tenant_context(tenant):
             booked = Booking.objects.filter(state=BookingState.VALIDATED).count()
+            # The floor's carts: the same foyers, one week later.
+            later = day + dt.timedelta(days=7)
+            Booking.objects.bulk_create(
+                Booking(child=c, prestation=prestation, day=later) for c in children
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        connection.set_schema_to_public()
+        connections.close_all()
+        settings = connection.settings_dict
+        dsn = psycopg_dsn(settings)
+        floor, floor_elapsed = _pool_map(context, _floor_init, (dsn, SCHEMA, later), _floor, ids)
+        with tenant_context(tenant):
+            floor_booked = Booking.objects.filter(state=BookingState.VALIDATED, day=later).count()
         return {
             "capacity": CAPACITY,
             "parents": PARENTS,
@@ -106,6 +202,11 @@ def run() -> dict:
             "validated_in_database": booked,
             "seconds": round(elapsed, 3),
             "validations_per_s": round(PARENTS / elapsed, 1),
+            "floor_validated": floor.count("validated"),
+            "floor_validated_in_database": floor_booked,
+            "floor_seconds": round(floor_elapsed, 3),
+            "floor_per_s": round(PARENTS / floor_elapsed, 1),
+            "floor_over_figure": round(elapsed / floor_elapsed, 2),
         }
     finally:
         connection.set_schema_to_public()

@@ -3,38 +3,26 @@
 Creates a throw-away collectivité (dropped afterwards) with the seed 000 prestations, a
 family of 4 children with bookings, and 300 other families booking the same days (the page
 must not slow as others book). Counts queries in-process, then times 500 requests to a
-gunicorn server on 127.0.0.1 (2 workers).
+gunicorn server on 127.0.0.1 (2 workers, production settings), each followed by one of the
+bare view (/__bench/nu/: the same middleware, session, account and tenant, a constant
+answer): ``p95_ms / bare_p95_ms`` is the page's own cost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import os
-import socket
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
+
+from common import django_setup, env_int, gunicorn, interleaved, summary
 
 SCHEMA = "bench_grid"
 HOST = "bench-grid.localhost"
-REQUESTS = 500
+REQUESTS = env_int("BENCH_GRID_REQUESTS", 500)
 OTHER_FAMILIES = 300
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run() -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    django_setup()
     import django
-
-    django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -56,7 +44,6 @@ def run() -> dict:
     tenant = collectivite_create(schema_name=SCHEMA, name="BENCH GRID", domain=HOST)
     user = user_model.objects.create_user(email="bench.grid@exemple.test", password="x" * 12)
     adhesion_add(user=user, collectivite=tenant)
-    server = None
     try:
         monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
         with tenant_context(tenant):
@@ -122,64 +109,28 @@ def run() -> dict:
         html_kb = round(len(response.content) / 1024, 1)
         session = client.cookies["sessionid"].value
 
-        port = _free_port()
-        root = Path(__file__).resolve().parent.parent
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=root,
-            # As deployed: no query log, cached templates, persistent connections.
-            env={**os.environ, "DEBUG": "0", "CONN_MAX_AGE": "60"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        headers = {"Host": HOST, "Cookie": f"sessionid={session}"}
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/reservations/", headers=headers)
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        for _ in range(20):  # warm both workers
-            conn = http.client.HTTPConnection("127.0.0.1", port)
-            conn.request("GET", "/reservations/", headers=headers)
-            conn.getresponse().read()
-        timings = []
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        for _ in range(REQUESTS):
-            started = time.perf_counter()
-            conn.request("GET", "/reservations/", headers=headers)
-            reply = conn.getresponse()
-            reply.read()
-            timings.append((time.perf_counter() - started) * 1000)
-            assert reply.status == 200, reply.status
-        timings.sort()
+        with gunicorn(workers=2) as port:
+            timings = interleaved(
+                port,
+                HOST,
+                {"grid": "/reservations/", "bare": "/__bench/nu/"},
+                f"sessionid={session}",
+                REQUESTS,
+            )
+        grid, bare = summary(timings["grid"]), summary(timings["bare"])
         return {
             "queries_grid_1_child_1_week": counts["1_week"],
             "queries_grid_1_child_8_weeks": counts["8_weeks"],
             "queries_page_4_children_4_weeks": len(page.captured_queries),
             "html_kb": html_kb,
             "requests": REQUESTS,
-            "p50_ms": round(statistics.median(timings), 1),
-            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+            "p50_ms": grid["p50_ms"],
+            "p95_ms": grid["p95_ms"],
+            "bare_p50_ms": bare["p50_ms"],
+            "bare_p95_ms": bare["p95_ms"],
+            "p95_over_bare": round(grid["p95_ms"] / bare["p95_ms"], 2),
         }
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
         connection.set_schema_to_public()
         tenant.delete(force_drop=True)
         user.delete()

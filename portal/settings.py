@@ -508,6 +508,11 @@ PERMISSIONS_POLICY = {
 # address from X-Forwarded-For (the rightmost address that is not itself a trusted proxy).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
+# BENCHMARKS
+# bench/ runs the server with this set: /__bench/nu/ answers a constant through the whole
+# middleware stack, the floor each page's time is compared with.
+BENCH_BARE_VIEW = env_bool("BENCH_BARE_VIEW", default=False)
+
 # PRODUCTION
 if PRODUCTION:
     DEBUG = False

@@ -27,5 +27,9 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
 ]
 
+# make bench's floor: a constant answer through the same middleware (never in production).
+if settings.BENCH_BARE_VIEW:
+    urlpatterns.append(path("__bench/nu/", views.bench_bare))
+
 # Development only: in production the proxy serves public media.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseNotFound
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
@@ -243,3 +243,12 @@ def account_delete_view(request):
                 messages.success(request, ACCOUNT_DELETED)
                 return redirect("home")
     return render(request, "portal/account_delete.html", {"form": form})
+
+
+def bench_bare(request):
+    """Answer a constant through the whole middleware stack (session, account, tenant).
+
+    bench/ compares each page with it: the floor of any request here. Routed only when
+    BENCH_BARE_VIEW is set (portal.urls_tenants).
+    """
+    return HttpResponse("ok", content_type="text/plain")
