@@ -7,6 +7,15 @@ with unjustified absences and presences without booking marked. Times the previe
 written) and the real run, each in its own process to read its peak memory, then renders
 PDFs of the run's invoices and reports them per second of CPU (one core).
 
+The floor (``raw_sql_seconds``): the same lines from one hand-written INSERT … SELECT
+into a table shaped as billing_invoiceline (its indexes, no foreign keys), prices joined from
+the tariffs, brackets and quotients of each day; its line count and total are checked
+against the run's.
+
+Then the PDFs as deployed: a real Celery worker (concurrency = CPU count, through Redis)
+renders BENCH_PDF_WALL invoices (default 1 000) by batches; ``pdf.wall_1000_s`` is the wall
+time from queueing to the last PDF stored.
+
 BENCH_CHILDREN (default 10 000) and BENCH_PDFS (default 200) scale it down or up.
 """
 
@@ -22,6 +31,7 @@ import time
 SCHEMA = "bench_invoice_run"
 CHILDREN = int(os.environ.get("BENCH_CHILDREN", "10000"))
 PDFS = int(os.environ.get("BENCH_PDFS", "200"))
+PDF_WALL = int(os.environ.get("BENCH_PDF_WALL", "1000"))
 MONTH = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 
 
@@ -184,9 +194,10 @@ def _seed(tenant) -> None:
             _copy(
                 raw,
                 "reservations_booking",
-                ["child_id", "prestation_id", "day", "state", "created_at", "updated_at"],
+                ["child_id", "prestation_id", "day", "state", "state_reason", "created_at"]
+                + ["updated_at"],
                 (
-                    (c, p, d, "validated", now, now)
+                    (c, p, d, "validated", "parent", now, now)
                     for c in range(1, CHILDREN + 1)
                     for d in days
                     for p in prestations
@@ -233,9 +244,116 @@ def _measure(tenant, kind: str, queue) -> None:
             )
             run = invoice_run_execute(run=run, today=dt.date(2026, 12, 1))
             figures = {"invoices": run.invoices_created, "lines": InvoiceLine.objects.count()}
+            figures["total"] = str(run.total)
         figures["seconds"] = round(time.perf_counter() - started, 2)
     figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     queue.put(figures)
+
+
+# What invoicing bills, for this benchmark's data (one tariff per prestation, brackets by
+# the day's QF or the highest one without, absences without justification at their price).
+RAW_SQL = """
+INSERT INTO raw_lines (invoice_id, child_id, child_name, prestation_id, label, day, quantity,
+                       unit_price, amount, booking_id)
+SELECT c.foyer_id, b.child_id, c.first_name || ' ' || c.last_name, b.prestation_id,
+       CASE WHEN a.status = 'absent_unjustified'
+            THEN coalesce(nullif(t.label, ''), p.name) || ' (absence non justifiée)'
+            ELSE coalesce(nullif(t.label, ''), p.name) END,
+       b.day, q.hours, u.price, round(q.hours * u.price, 2), b.id
+FROM reservations_booking b
+JOIN reservations_prestation p ON p.id = b.prestation_id AND p.service_id = %(service)s
+JOIN families_child c ON c.id = b.child_id
+JOIN billing_tariff t ON t.prestation_id = p.id AND t.valid_from <= b.day
+     AND (t.valid_to IS NULL OR t.valid_to >= b.day)
+LEFT JOIN billing_attendance a
+     ON a.child_id = b.child_id AND a.prestation_id = b.prestation_id AND a.day = b.day
+LEFT JOIN families_quotientfamilial qf ON qf.foyer_id = c.foyer_id
+     AND qf.valid_from <= b.day AND (qf.valid_to IS NULL OR qf.valid_to >= b.day)
+LEFT JOIN LATERAL (
+    SELECT tb.price FROM billing_tariffbracket tb WHERE tb.tariff_id = t.id
+    AND (qf.value IS NULL
+         OR (qf.value >= tb.qf_min AND (tb.qf_max IS NULL OR qf.value <= tb.qf_max)))
+    ORDER BY tb.qf_min DESC LIMIT 1) br ON true
+CROSS JOIN LATERAL (SELECT CASE WHEN p.kind = 'hourly'
+    THEN (extract(epoch FROM p.end_time - p.start_time) / 3600)::numeric ELSE 1 END AS hours) q
+CROSS JOIN LATERAL (SELECT CASE WHEN a.status = 'absent_unjustified'
+    THEN t.unjustified_absence_price ELSE coalesce(t.price, br.price) END AS price) u
+WHERE b.day BETWEEN %(start)s AND %(end)s AND b.state IN ('validated', 'cancel_requested')
+  AND a.status IS DISTINCT FROM 'absent_justified'
+"""
+
+
+def _raw_sql(tenant, queue) -> None:
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from reservations.models import Service
+
+    connection.close()
+    with tenant_context(tenant), connection.cursor() as cursor:
+        service = Service.objects.get()
+        cursor.execute("CREATE TEMP TABLE raw_lines (LIKE billing_invoiceline INCLUDING ALL)")
+        started = time.perf_counter()
+        cursor.execute(RAW_SQL, {"service": service.pk, "start": MONTH[0], "end": MONTH[1]})
+        seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*), coalesce(sum(amount), 0) FROM raw_lines")
+        lines, total = cursor.fetchone()
+    queue.put({"seconds": round(seconds, 2), "lines": lines, "total": str(total)})
+
+
+def _pdf_wall(tenant) -> dict:
+    """Render PDF_WALL invoices' PDFs on a real Celery worker pool; return the wall time."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from common import ROOT, server_env
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from billing.documents import BATCH
+    from billing.models import Invoice
+    from billing.tasks import invoices_render_task
+    from portal.celery import app
+
+    queue = f"bench-pdf-{os.getpid()}"
+    name = f"{queue}@{os.uname().nodename}"
+    cpus = os.cpu_count() or 1
+    with tenant_context(tenant):
+        ids = list(Invoice.objects.order_by("pk").values_list("pk", flat=True)[:PDF_WALL])
+        Invoice.objects.filter(pk__in=ids).update(pdf="")
+    connection.set_schema_to_public()
+    with tempfile.TemporaryDirectory() as private:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "-n", name]
+            + ["--concurrency", str(cpus), "--loglevel", "WARNING"]
+            + ["--without-mingle", "--without-gossip"],
+            cwd=ROOT,
+            env=server_env(PRIVATE_MEDIA_ROOT=private),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not app.control.ping(destination=[name], timeout=1):
+                if time.monotonic() > deadline or worker.poll() is not None:
+                    raise RuntimeError("the Celery worker did not start")
+            started = time.perf_counter()
+            with tenant_context(tenant):
+                for first in range(0, len(ids), BATCH):
+                    invoices_render_task.apply_async(
+                        kwargs={"invoice_ids": ids[first : first + BATCH]}, queue=queue
+                    )
+                while Invoice.objects.filter(pk__in=ids, pdf="").exists():
+                    if worker.poll() is not None:
+                        raise RuntimeError("the Celery worker stopped")
+                    time.sleep(0.2)
+            wall = time.perf_counter() - started
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+    connection.set_schema_to_public()
+    return {"wall_invoices": len(ids), "wall_workers": cpus, "wall_s": round(wall, 1)}
 
 
 def _in_child(target, *args) -> dict:
@@ -283,10 +401,9 @@ def _pdfs(tenant, queue) -> None:
 
 
 def run() -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
+    from common import django_setup
 
-    django.setup()
+    django_setup()
     from django.db import connection, connections
 
     from tenants.models import Collectivite
@@ -304,7 +421,13 @@ def run() -> dict:
         connections.close_all()
         preview = _in_child(_measure, tenant, "preview")
         real = _in_child(_measure, tenant, "run")
+        raw = _in_child(_raw_sql, tenant)
         pdf = _in_child(_pdfs, tenant)
+        wall = _pdf_wall(tenant)
+        pdf.update(wall)
+        # The wall time of 1 000 invoices, from what this run rendered (the same if it
+        # rendered 1 000: BENCH_PDF_WALL).
+        pdf["wall_1000_s"] = round(wall["wall_s"] * 1000 / max(wall["wall_invoices"], 1), 1)
         return {
             "invoice_run": {
                 "children": CHILDREN,
@@ -314,8 +437,15 @@ def run() -> dict:
                 "preview_peak_mb": preview["peak_mb"],
                 "lines": real["lines"],
                 "invoices": real["invoices"],
+                "total": real["total"],
                 "seconds": real["seconds"],
                 "peak_mb": real["peak_mb"],
+                "raw_sql_seconds": raw["seconds"],
+                "raw_sql_lines": raw["lines"],
+                "raw_sql_total": raw["total"],
+                "raw_sql_same_lines": raw["lines"] == real["lines"]
+                and raw["total"] == real["total"],
+                "seconds_over_raw_sql": round(real["seconds"] / max(raw["seconds"], 0.01), 1),
             },
             "pdf": pdf,
         }
