@@ -271,7 +271,14 @@ class Booking(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["prestation", "day", "state"], name="booking_places"),
+            # Counting the places of a day reads only this index (held_until: an expired
+            # hold frees its place): 12 800 bookings of a 4-week grid counted in 3 ms, not
+            # 8 ms from the table (docs/scaling.md).
+            models.Index(
+                fields=["prestation", "day", "state"],
+                include=["held_until"],
+                name="booking_places",
+            ),
             models.Index(fields=["child", "state"], name="booking_child_state"),
         ]
 
