@@ -8,16 +8,25 @@ write and read the bucket, and nothing lands on the local disk.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import boto3
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.test import override_settings
 from django.urls import reverse
 
+from billing.models import Invoice
+from billing.services.runs import invoice_run_start
 from families.services_privacy import foyer_anonymise
 from portal.storage import private_storage
 from requests_inbox import services
 from requests_inbox.models import Attachment, Category, Thread
+from reservations.models import Service
+from tenants.models import Role
+from tests.billing.conftest import NOV, month, site  # noqa: F401 (fixtures)
+from tests.factories import MembershipFactory
 from tests.requests_inbox.conftest import make_family, pdf_upload
 from tests.requests_inbox.files import minimal_pdf
 
@@ -180,3 +189,20 @@ def test_the_setting_selects_the_bucket_only_when_a_bucket_is_named():
     )
     assert local.stdout.strip() == "portal.storage.LocalPrivateStorage", local.stderr
     assert s3.stdout.strip() == "portal.storage_s3.PrivateS3Storage", s3.stderr
+
+
+@pytest.mark.usefixtures("month")  # tests.billing.conftest: November 2026, two foyers
+def test_an_invoice_runs_pdfs_are_written_to_the_bucket_and_served_from_it(
+    bucket, tenant_a, in_tenant, client_a, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a), time_machine.travel(dt.datetime(2026, 12, 1, 9), tick=False):
+        service = Service.objects.get(name="GROUPE SCOLAIRE")
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice_run_start(service=service, start=NOV[0], end=NOV[1], user=None)
+        invoices = list(Invoice.objects.order_by("pk"))
+    assert len(invoices) == 2
+    assert keys(bucket) == sorted(f"private/{invoice.pdf.name}" for invoice in invoices)
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role=Role.AGENT).user)
+    response = client_a.get(reverse("billing:staff_pdf", args=[invoices[0].pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
