@@ -9,6 +9,8 @@ write and read the bucket, and nothing lands on the local disk.
 from __future__ import annotations
 
 import datetime as dt
+import runpy
+from pathlib import Path
 
 import boto3
 import pytest
@@ -20,6 +22,7 @@ from django.urls import reverse
 from billing.models import Invoice
 from billing.services.runs import invoice_run_start
 from families.services_privacy import foyer_anonymise
+from portal import settings as settings_module
 from portal.storage import private_storage
 from requests_inbox import services
 from requests_inbox.models import Attachment, Category, Thread
@@ -169,26 +172,22 @@ def test_readiness_writes_its_probe_to_the_bucket_and_fails_without_it(bucket, c
         )
 
 
-def test_the_setting_selects_the_bucket_only_when_a_bucket_is_named():
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings';"
-        "from django.conf import settings; print(settings.STORAGES['private']['BACKEND'])"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "AWS_STORAGE_BUCKET_NAME"}
-    env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"  # parsed, never reached
-    local = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    s3 = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**env, "AWS_STORAGE_BUCKET_NAME": "b"},
-        capture_output=True,
-        text=True,
-    )
-    assert local.stdout.strip() == "portal.storage.LocalPrivateStorage", local.stderr
-    assert s3.stdout.strip() == "portal.storage_s3.PrivateS3Storage", s3.stderr
+@pytest.mark.parametrize(
+    ("bucket_name", "backend"),
+    [("", "portal.storage.LocalPrivateStorage"), ("b", "portal.storage_s3.PrivateS3Storage")],
+)
+def test_the_setting_selects_the_bucket_only_when_a_bucket_is_named(
+    monkeypatch, bucket_name, backend
+):
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", bucket_name)
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")  # never reached
+    values = runpy.run_path(str(Path(settings_module.__file__)))
+    assert values["STORAGES"]["private"]["BACKEND"] == backend
+    if bucket_name:
+        options = values["STORAGES"]["private"]["OPTIONS"]
+        assert (options["bucket_name"], options["endpoint_url"]) == ("b", "http://127.0.0.1:9")
+        assert (options["default_acl"], options["file_overwrite"]) == ("private", False)
 
 
 @pytest.mark.usefixtures("month")  # tests.billing.conftest: November 2026, two foyers
