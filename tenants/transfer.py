@@ -42,6 +42,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.files.storage import FileSystemStorage
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -51,7 +52,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from portal.audit.models import AuditEntry
-from portal.storage import platform_storage
+from portal.storage import platform_storage, private_storage
 from tenants.exceptions import TransferError
 from tenants.models import Adhesion, AdhesionCode, Collectivite, Domain, Membership
 
@@ -169,6 +170,17 @@ class _ArchiveWriter:
         if count is not None:
             self.counts[name] = count
 
+    def add_stored(self, prefix: str, storage, folder: str) -> None:
+        """Add every file under ``folder`` of a storage that is not on this disk (a bucket),
+        downloaded to the staging folder first."""
+        for name in _stored_names(storage, folder):
+            member = f"{prefix}/{name.removeprefix(folder + '/')}"
+            target = self.root / member
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(name, "rb") as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out)
+            self.add_file(member, target)
+
     def add_tree(self, prefix: str, folder: Path) -> None:
         if not folder.is_dir():
             return
@@ -231,7 +243,11 @@ def collectivite_export(*, slug: str, path: Path, with_passwords: bool = False) 
             connection.set_schema_to_public()
             applied |= _migrations()
             _export_shared(writer, collectivite, user_ids, with_passwords)
-        writer.add_tree("files/private", Path(settings.PRIVATE_MEDIA_ROOT) / slug)
+        private = _private_backend()
+        if isinstance(private, FileSystemStorage):
+            writer.add_tree("files/private", Path(settings.PRIVATE_MEDIA_ROOT) / slug)
+        else:
+            writer.add_stored("files/private", private, slug)
         writer.add_tree("files/media", Path(settings.MEDIA_ROOT) / slug)
         if collectivite.logo:
             logo = Path(platform_storage().path(collectivite.logo.name))
@@ -375,7 +391,14 @@ def _check_free(slug: str) -> str:
     domain = f"{slug}.{settings.PORTAL_DOMAIN}"
     if Domain.objects.filter(domain=domain).exists():
         raise TransferError(TransferError.DOMAIN_EXISTS, domain=domain)
-    for root in (settings.PRIVATE_MEDIA_ROOT, settings.MEDIA_ROOT):
+    private = _private_backend()
+    roots = [settings.MEDIA_ROOT]
+    if isinstance(private, FileSystemStorage):
+        roots.insert(0, settings.PRIVATE_MEDIA_ROOT)
+    elif _stored_names(private, slug):
+        where = f"{private.bucket_name}/{private.location}/{slug}".replace("//", "/")
+        raise TransferError(TransferError.FILES_EXIST, slug=slug, where=where)
+    for root in roots:
         folder = Path(root) / slug
         if folder.exists() and any(folder.iterdir()):
             raise TransferError(TransferError.FILES_EXIST, slug=slug, where=str(folder))
@@ -526,6 +549,31 @@ def _load_tenant(staging: Path, load: _Load, manifest: dict) -> None:
             cursor.execute(statement)
 
 
+def _private_backend():
+    """The private files' storage as configured: this disk, or a bucket (portal.storage)."""
+    return private_storage().backend
+
+
+def _stored_names(storage, folder: str) -> list[str]:
+    """Every file name under ``folder`` of ``storage``, sorted (a bucket's « folders » are
+    the prefixes of its names)."""
+    folders, names = storage.listdir(folder)
+    found = [f"{folder}/{name}" for name in names]
+    for sub in folders:
+        found += _stored_names(storage, f"{folder}/{sub}")
+    return sorted(found)
+
+
+def _store_tree(source: Path, storage, slug: str, stored: list[str]) -> int:
+    """Save every file of ``source`` into ``storage`` under ``slug``/, recording the names."""
+    if not source.is_dir():
+        return 0
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        with path.open("rb") as stream:
+            stored.append(storage.save(f"{slug}/{path.relative_to(source).as_posix()}", stream))
+    return len(stored)
+
+
 def _copy_tree(source: Path, target: Path) -> int:
     if not source.is_dir():
         return 0
@@ -558,6 +606,8 @@ def collectivite_import(*, path: Path, slug: str) -> ImportReport:
         fields = _collectivite_fields(staging)
         old_schema = manifest["collectivite"]
         created_folders: list[Path] = []
+        # Private files written to a bucket, removed again if the import fails.
+        private, stored = _private_backend(), []
         with disable_auditlog():
             collectivite = Collectivite(schema_name=slug, **fields)
             collectivite.full_clean()
@@ -574,10 +624,12 @@ def collectivite_import(*, path: Path, slug: str) -> ImportReport:
                         # Foreign keys are checked at commit; check them now, while a
                         # failure still undoes everything below.
                         connection.check_constraints()
-                    for source, root in (
-                        (staging / "files/private", settings.PRIVATE_MEDIA_ROOT),
-                        (staging / "files/media", settings.MEDIA_ROOT),
-                    ):
+                    trees = [(staging / "files/media", settings.MEDIA_ROOT)]
+                    if isinstance(private, FileSystemStorage):
+                        trees.insert(0, (staging / "files/private", settings.PRIVATE_MEDIA_ROOT))
+                    else:
+                        files += _store_tree(staging / "files/private", private, slug, stored)
+                    for source, root in trees:
                         target = Path(root) / slug
                         if source.is_dir():
                             created_folders.append(target)
@@ -594,6 +646,8 @@ def collectivite_import(*, path: Path, slug: str) -> ImportReport:
                 connection.set_schema_to_public()
                 for folder_path in created_folders:
                     shutil.rmtree(folder_path, ignore_errors=True)
+                for name in stored:
+                    private.delete(name)
                 collectivite.delete(force_drop=True)
                 AuditEntry.objects.filter(schema_name=slug).delete()
                 detail = error.message if isinstance(error, TransferError) else type(error).__name__

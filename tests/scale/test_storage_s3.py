@@ -27,7 +27,9 @@ from portal.storage import private_storage
 from requests_inbox import services
 from requests_inbox.models import Attachment, Category, Thread
 from reservations.models import Service
+from tenants.exceptions import TransferError
 from tenants.models import Role
+from tenants.transfer import collectivite_export, collectivite_import
 from tests.billing.conftest import NOV, month, site  # noqa: F401 (fixtures)
 from tests.factories import MembershipFactory
 from tests.requests_inbox.conftest import make_family, pdf_upload
@@ -205,3 +207,36 @@ def test_an_invoice_runs_pdfs_are_written_to_the_bucket_and_served_from_it(
     response = client_a.get(reverse("billing:staff_pdf", args=[invoices[0].pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_a_collectivite_moves_with_its_files_in_the_bucket(
+    bucket, tenant_a, in_tenant, tmp_path, settings
+):
+    family = make_family(tenant_a, in_tenant)
+    with in_tenant(tenant_a):
+        services.thread_open(
+            foyer=family.foyer,
+            category=Category.AUTRE,
+            subject="Question",
+            body="Bonjour",
+            attachment=pdf_upload(content=minimal_pdf("Justificatif")),
+            user=family.user,
+        )
+        name = Attachment.objects.get().file.name
+    archive = tmp_path / "alpha.tar.gz"
+    manifest = collectivite_export(slug="alpha", path=archive)
+    member = f"files/private/{name.removeprefix('alpha/')}"
+    assert member in manifest["sha256"]
+    # The bucket already holds files under the new name: refused, nothing written.
+    private_storage().save("alphabis/reste.pdf", ContentFile(b"%PDF"))
+    with pytest.raises(TransferError, match="Des fichiers existent déjà"):
+        collectivite_import(path=archive, slug="alphabis")
+    private_storage().delete("alphabis/reste.pdf")
+    report = collectivite_import(path=archive, slug="alphabis")
+    copied = f"alphabis/{name.removeprefix('alpha/')}"
+    assert f"private/{copied}" in keys(bucket)
+    with in_tenant(report.collectivite):
+        attachment = Attachment.objects.get()
+        assert attachment.file.name == copied
+        assert attachment.file.read() == minimal_pdf("Justificatif")
+    assert not settings.PRIVATE_MEDIA_ROOT.exists()
