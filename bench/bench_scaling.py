@@ -2,7 +2,7 @@
 
 Three throw-away collectivités (dropped afterwards) seeded by portal.scale with
 BENCH_SCALE_CHILDREN × 1, 4 and 16 children (default 625: the 16× one has 10 000) over
-BENCH_SCALE_WEEKS weeks from the school year's start (default 4). The grid of the first
+BENCH_SCALE_WEEKS weeks from the school year's start (default 2). The grid of the first
 family is timed on one gunicorn server (production settings, 2 workers) for the three sizes
 and the bare view in turns, so the noise falls on each alike; its query count must be the
 same at every size (asserted). Then each size's whole period is invoiced in-process.
@@ -16,7 +16,7 @@ import time
 from common import django_setup, env_int, gunicorn, interleaved, session_cookie, summary
 
 BASE = env_int("BENCH_SCALE_CHILDREN", 625)
-WEEKS = env_int("BENCH_SCALE_WEEKS", 4)
+WEEKS = env_int("BENCH_SCALE_WEEKS", 2)
 REQUESTS = env_int("BENCH_SCALE_REQUESTS", 300)
 FACTORS = (1, 4, 16)
 

@@ -35,6 +35,18 @@ BRACKETS = ((0, 499, "0.60"), (500, 1000, "0.65"), (1001, None, "0.80"))
 # morning, 1 in 10 stays until 17:30 and 3 in 10 until 18:30 (never both evenings).
 CANTINE_SKIPS_ONE_DAY_IN = 10
 PASSWORD = "Echelle-Bench-2026"
+WRITTEN = (
+    "families_foyer",
+    "families_responsable",
+    "families_quotientfamilial",
+    "families_child",
+    "reservations_service",
+    "reservations_prestation",
+    "reservations_booking",
+    "billing_tariff",
+    "billing_tariffbracket",
+    "billing_attendance",
+)
 
 
 @dataclass
@@ -355,8 +367,10 @@ def scale_fill(
         ):
             _setval(table, value)
         # A live database has planner statistics; tables filled a second ago have none.
+        # These tables only: a database-wide ANALYZE in one transaction locks every table
+        # of every schema (out of shared memory past a few hundred collectivités).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute(f"ANALYZE {', '.join(WRITTEN)}")
     return Seeded(
         schema=collectivite.schema_name,
         children=children,

@@ -110,12 +110,14 @@ def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[in
         Booking.objects.filter(_period_q(service, start, end), state__in=BILLED_STATES)
         .exclude(Exists(_billed_bookings()))
         .values_list("child__foyer_id", flat=True)
+        .order_by()  # else DISTINCT takes the models' ordering in: one row per day
         .distinct()
     )
     present = (
         Attendance.objects.filter(_period_q(service, start, end), booking__isnull=True)
         .exclude(Exists(_billed_presences()))
         .values_list("child__foyer_id", flat=True)
+        .order_by()  # else DISTINCT takes the models' ordering in: one row per day
         .distinct()
     )
     invoiced = invoiced_for(service, start, end)
@@ -187,11 +189,13 @@ def draft_bills(
         Booking.objects.filter(scope, _period_q(service, start, end), state__in=BILLED_STATES)
         .exclude(Exists(_billed_bookings()))
         .values_list("pk", "child_id", "prestation_id", "day")
+        .order_by()  # sorted below, in Python; the model's ordering joined two tables
     )
     marks = (
         Attendance.objects.filter(scope, _period_q(service, start, end))
         .exclude(Exists(_billed_presences()))
         .values_list("pk", "child_id", "prestation_id", "day", "status", "booking_id")
+        .order_by()
     )
     billed_forfaits = set(
         InvoiceLine.objects.filter(
