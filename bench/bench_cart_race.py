@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
 import time
 
 PARENTS = 200
@@ -127,10 +126,9 @@ def _pool_map(context, initializer, initargs, function, items) -> tuple[list, fl
 
 
 def run() -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
+    from common import django_setup
 
-    django.setup()
+    django_setup()
     from django.db import connection, connections
     from django_tenants.utils import tenant_context
 

@@ -67,7 +67,11 @@ def _table(results: dict) -> str:
 
 
 def main() -> int:
-    from common import machine
+    from common import django_setup, machine
+
+    # Before any benchmark: they share this process, its settings and its SECRET_KEY (the
+    # servers they start sign sessions with the same one).
+    django_setup()
 
     path = HERE / "results.json"
     results: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
