@@ -91,7 +91,7 @@ def _copy(table: str, columns: Iterable[str], rows: Iterable[tuple]) -> int:
 
 
 @contextmanager
-def _btree_indexes_rebuilt(table: str) -> Iterator[None]:
+def btree_indexes_rebuilt(table: str) -> Iterator[None]:
     """Drop ``table``'s plain btree indexes for the block, then build them again.
 
     Building an index once over sorted rows costs a fraction of updating it row by row.
@@ -328,7 +328,7 @@ def scale_fill(
                                 absent[(c, index)] = pk
                             yield (pk, c, prestation, day, "validated", "parent", now, now)
 
-        with _btree_indexes_rebuilt("reservations_booking"):
+        with btree_indexes_rebuilt("reservations_booking"):
             bookings = _copy(
                 "reservations_booking",
                 [
