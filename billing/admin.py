@@ -321,16 +321,22 @@ class InvoiceAdmin(admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        from billing.services.duties import may
+
         extra = {
             **(extra_context or {}),
-            "can_credit": request.user.has_perm(CORRECT),
+            "can_credit": may(request.user, CORRECT),
             "credit_url": reverse("admin:billing_invoice_credit", args=[object_id]),
+            "can_collect": may(request.user, "billing.collect"),
+            "collect_url": reverse("admin:billing_payment_add") + f"?facture={object_id}",
         }
         return super().change_view(request, object_id, form_url, extra)
 
     def credit_view(self, request, pk):
         """« Émettre un avoir »: a reason and the lines (none ticked: the whole invoice)."""
-        if not request.user.has_perm(CORRECT):
+        from billing.services.duties import may
+
+        if not may(request.user, CORRECT):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk)
         form = CreditForm(request.POST or None, invoice=invoice)
@@ -396,4 +402,9 @@ class CreditNoteAdmin(admin.ModelAdmin):
         return False
 
 
-from billing import admin_attendance  # noqa: E402, F401  (the pointage page)
+from billing import (  # noqa: E402, F401
+    admin_attendance,
+    admin_payments,
+    admin_regie,
+    admin_reports,
+)
