@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch
 
@@ -142,19 +143,45 @@ class PaymentContext:
 
 
 def payment_context(*, foyer: Foyer) -> PaymentContext:
-    """Four queries: the settings, the mandate, the account, the held lines without order."""
+    """Two queries: the settings; then the mandate, the account and the held lines without
+    an order, as three subqueries of one."""
+    from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
     from django.utils import timezone
 
-    from billing.models import SepaMandate
+    from billing.models import AccountEntry, SepaMandate
     from billing.payments import online_provider_name, settings_get
-    from billing.services.accounts import account_balance
     from billing.services.orders import held_without_order_q
 
+    held = (
+        held_without_order_q(foyer=foyer, now=timezone.now())
+        .order_by()
+        .values("child__foyer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    credit = (
+        AccountEntry.objects.filter(foyer=OuterRef("pk"))
+        .order_by()
+        .values("foyer")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    row = (
+        Foyer.objects.filter(pk=foyer.pk)
+        .annotate(
+            debit=Exists(SepaMandate.objects.filter(foyer=OuterRef("pk"), revoked_on=None)),
+            credit=Coalesce(Subquery(credit), Decimal("0.00")),
+            held=Coalesce(Subquery(held), 0),
+        )
+        .values("debit", "credit", "held")
+        .get()
+    )
     return PaymentContext(
         provider=online_provider_name(settings_get()),
-        on_direct_debit=SepaMandate.objects.filter(foyer=foyer, revoked_on__isnull=True).exists(),
-        credit=account_balance(foyer_id=foyer.pk),
-        held_waiting=held_without_order_q(foyer=foyer, now=timezone.now()).count(),
+        on_direct_debit=row["debit"],
+        credit=row["credit"],
+        held_waiting=row["held"],
     )
 
 

@@ -17,16 +17,15 @@ from billing.payments.base import PaymentProvider
 
 
 def settings_get() -> PaymentSettings:
-    """Return this collectivité's payment settings, created with its PayFiP identifier."""
+    """Return this collectivité's payment settings (one query); until staff save them, the
+    defaults with its PayFiP identifier (nothing written on a read)."""
     from django.db import connection
 
     found = PaymentSettings.objects.first()
-    if found is not None:
-        return found
-    found, _ = PaymentSettings.objects.get_or_create(
-        singleton=True,
-        defaults={"payfip_numcli": getattr(connection.tenant, "payfip_identifier", "") or ""},
-    )
+    if found is None:
+        found = PaymentSettings(
+            payfip_numcli=getattr(connection.tenant, "payfip_identifier", "") or ""
+        )
     return found
 
 

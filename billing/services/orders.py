@@ -80,6 +80,9 @@ def prepaid_orders_open(
             )
         )
     orders = PrepaidOrder.objects.bulk_create(orders)
+    for order, rows in zip(orders, by_service.values(), strict=True):
+        # A line without a tariff that day is not free: its price is unknown.
+        order.fully_priced = all(price is not None for _, price in rows)
     PrepaidOrderLine.objects.bulk_create(
         PrepaidOrderLine(
             order=order,
@@ -157,7 +160,8 @@ def order_bookings_pay(*, order: PrepaidOrder, now: datetime) -> bool:
 def ticket_issue(*, order: PrepaidOrder, now: datetime) -> Invoice:
     """Number the paid order's ticket (an Invoice of kind PREPAID) with the prices recorded
     at validation. Caller holds the order's lock; the payments then settle it."""
-    from billing.services.runs import _issuer, _payers
+    from billing.services.invoicing import _payers
+    from billing.services.runs import _issuer
 
     lines = list(order.lines.order_by("child_name", "day", "pk"))
     today = timezone.localdate(now)

@@ -229,6 +229,9 @@ def _paid_by_credit(*, invoice, order, credit, now, user) -> Started:
     payments = _settle(
         txn=None, invoice=invoice, credit=credit, amount=Decimal(0), mode="", now=now, user=user
     )
+    if not payments:  # nothing was due (an order without price): the ticket says 0,00 €
+        invoice_money_update(invoice=invoice_locked(invoice.pk), now=now)
+        return Started(txn=None, redirect_url="", paid=True)
     mails.payment_receipt(invoice=invoice, payments=payments, key=f"receipt:{payments[0].pk}")
     return Started(txn=None, redirect_url="", paid=True)
 
@@ -439,6 +442,7 @@ def orders_free_settle(*, orders, now: datetime) -> None:
     """Settle at once the orders that cost nothing (no tariff, a free prestation): their
     bookings validated and a ticket of 0,00 € issued, no payment asked."""
     for order in orders:
-        if order.total == 0 and order_bookings_pay(order=order, now=now):
+        free = order.total == 0 and getattr(order, "fully_priced", False)
+        if free and order_bookings_pay(order=order, now=now):
             ticket = ticket_issue(order=order, now=now)
             invoice_money_update(invoice=invoice_locked(ticket.pk), now=now)
