@@ -48,7 +48,7 @@ def _session_outcome(session) -> Outcome:
 def event_schema(body: bytes, headers: Mapping[str, str]) -> str:
     """Return the collectivité schema a verified event is for ("" when it names none)."""
     event = StripeCheckout().event(body=body, headers=headers)
-    session = event["data"]["object"]
+    session = event["data"]["object"].to_dict()
     return (session.get("metadata") or {}).get("schema", "")
 
 
@@ -92,7 +92,7 @@ class StripeCheckout:
 
     def parse(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         event = self.event(body=body, headers=headers)
-        session = event["data"]["object"]
+        session = event["data"]["object"].to_dict()
         if event["type"] == "checkout.session.completed":
             outcome = _session_outcome(session)
         elif event["type"] in EVENTS:
@@ -110,7 +110,7 @@ class StripeCheckout:
         try:
             session = stripe.checkout.Session.retrieve(
                 provider_id, api_key=settings.STRIPE_SECRET_KEY
-            )
+            ).to_dict()
         except stripe.StripeError as error:
             raise ProviderUnavailable(str(error)) from error
         return Notification(
