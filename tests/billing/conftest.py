@@ -245,3 +245,36 @@ def demo_answer(txn, answer: str = "payer", *, amount_cents=None):
     return notification_receive(
         provider_name="demo", body=payload, headers={demo.HEADER: signature}
     )
+
+
+def issue_invoice(*, service, foyer, total, number, issued_on=None, due_on=None, **fields):
+    """An issued post-facturation invoice (no lines: payments only look at its money)."""
+    from billing.models import Invoice
+
+    issued_on = issued_on or dt.date(2025, 12, 1)
+    # Each number its own period: one invoice per foyer, service and period.
+    seq = int("".join(ch for ch in number if ch.isdigit())[-4:])
+    fields.setdefault("period_start", dt.date(2000, 1, 1) + dt.timedelta(days=seq))
+    fields.setdefault("period_end", fields["period_start"])
+    return Invoice.objects.create(
+        number=number,
+        service=service,
+        foyer=foyer,
+        issued_on=issued_on,
+        due_on=due_on or issued_on + dt.timedelta(days=30),
+        total=total,
+        payer_name=f"M. {foyer.name}",
+        foyer_name=foyer.name,
+        service_name=service.name,
+        issuer={"payfip": "041120"},
+        **fields,
+    )
+
+
+def staff(tenant, role: str, email: str):
+    from tenants.models import Membership
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=email)
+    Membership.objects.create(user=user, collectivite=tenant, role=role)
+    return user
