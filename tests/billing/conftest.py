@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import zlib
 import datetime as dt
 from decimal import Decimal
 
@@ -253,7 +254,7 @@ def issue_invoice(*, service, foyer, total, number, issued_on=None, due_on=None,
 
     issued_on = issued_on or dt.date(2025, 12, 1)
     # Each number its own period: one invoice per foyer, service and period.
-    seq = int("".join(ch for ch in number if ch.isdigit())[-4:])
+    seq = zlib.crc32(number.encode()) % 9000
     fields.setdefault("period_start", dt.date(2000, 1, 1) + dt.timedelta(days=seq))
     fields.setdefault("period_end", fields["period_start"])
     return Invoice.objects.create(
