@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import zlib
 import datetime as dt
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -165,13 +165,14 @@ PAY_NOW = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1
 MEAL_DAYS = (dt.date(2026, 1, 15), dt.date(2026, 1, 16), dt.date(2026, 1, 19))
 
 
-
 def _urls():
     from billing.services.transactions import Urls
 
     return Urls(
         return_url=lambda txn: f"http://alpha.localhost/factures/paiements/{txn.pk}/",
-        notify_url=lambda provider: f"http://alpha.localhost/factures/paiements/notification/{provider}/",
+        notify_url=lambda provider: (
+            f"http://alpha.localhost/factures/paiements/notification/{provider}/"
+        ),
     )
 
 

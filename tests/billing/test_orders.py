@@ -77,9 +77,7 @@ def test_an_expired_hold_releases_the_places_and_tells_the_family_once(
     assert OutgoingEmail.objects.filter(key=f"order-closed:{order.pk}").count() == 1
 
 
-def test_a_payment_after_the_hold_expired_goes_to_the_account(
-    regie, tenant_a, in_tenant, clock
-):
+def test_a_payment_after_the_hold_expired_goes_to_the_account(regie, tenant_a, in_tenant, clock):
     with in_tenant(tenant_a):
         order = validated_cart(regie, days=MEAL_DAYS[:1])
         txn = payment_start(foyer=regie["foyer"], order=order, urls=_urls()).txn

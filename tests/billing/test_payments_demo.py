@@ -184,8 +184,8 @@ def test_the_family_pays_through_its_pages_and_finds_the_ticket_in_factures_paye
 
 
 def test_another_foyers_order_or_payment_is_a_404(regie, tenant_a, in_tenant, client_a):
-    from tests.factories import UserFactory
     from tenants.services import adhesion_add
+    from tests.factories import UserFactory
 
     with in_tenant(tenant_a):
         order = validated_cart(regie)
@@ -204,4 +204,9 @@ def test_another_foyers_order_or_payment_is_a_404(regie, tenant_a, in_tenant, cl
     ):
         assert client_a.get(url).status_code == 404
     assert client_a.post(reverse("billing:pay_order", args=[order.pk])).status_code == 404
-    assert client_a.post(reverse("billing:demo_page", args=[txn.provider_id]), {"reponse": "payer"}).status_code == 404
+    assert (
+        client_a.post(
+            reverse("billing:demo_page", args=[txn.provider_id]), {"reponse": "payer"}
+        ).status_code
+        == 404
+    )

@@ -85,9 +85,7 @@ def test_paid_is_confirmed_from_the_service(payfip, standin, tenant_a, in_tenant
         assert Payment.objects.get().mode == "payfip"
 
 
-@pytest.mark.parametrize(
-    ("code", "status"), [("R", "failed"), ("Z", "failed"), ("A", "cancelled")]
-)
+@pytest.mark.parametrize(("code", "status"), [("R", "failed"), ("Z", "failed"), ("A", "cancelled")])
 def test_refused_or_abandoned(payfip, standin, tenant_a, in_tenant, client_a, code, status):
     order, started = _open(payfip, tenant_a, in_tenant)
     standin.results[started.txn.provider_id] = code
@@ -98,7 +96,7 @@ def test_refused_or_abandoned(payfip, standin, tenant_a, in_tenant, client_a, co
 
 
 def test_pending_then_paid_by_the_periodic_check(payfip, standin, tenant_a, in_tenant, client_a):
-    order, started = _open(payfip, tenant_a, in_tenant)
+    _order, started = _open(payfip, tenant_a, in_tenant)
     txn = started.txn
     assert notify(client_a, txn.provider_id) == b"pending"
     with in_tenant(tenant_a):

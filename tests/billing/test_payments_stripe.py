@@ -95,9 +95,9 @@ def test_a_checkout_session_paid_is_recorded_from_the_signed_webhook_only(
         assert (payment.mode, payment.amount) == ("card", D("15.30"))
         order.refresh_from_db()
         assert order.status == OrderStatus.PAID
-        assert set(Booking.objects.filter(order_lines__order=order).values_list("state", flat=True)) == {
-            State.VALIDATED
-        }
+        assert set(
+            Booking.objects.filter(order_lines__order=order).values_list("state", flat=True)
+        ) == {State.VALIDATED}
 
 
 def test_an_expired_session_releases_the_cart(stripe_on, tenant_a, in_tenant, client_a):
@@ -130,4 +130,9 @@ def test_a_lost_webhook_is_caught_up_by_asking_stripe(stripe_on, tenant_a, in_te
 
 def test_a_session_naming_no_collectivite_is_refused(stripe_on, public_client):
     body = event({"id": "cs_test_x", "metadata": {"schema": "nowhere"}, "amount_total": 100})
-    assert post(public_client, reverse("stripe_webhook", urlconf="portal.urls_public"), body).status_code == 400
+    assert (
+        post(
+            public_client, reverse("stripe_webhook", urlconf="portal.urls_public"), body
+        ).status_code
+        == 400
+    )

@@ -146,9 +146,7 @@ def test_agents_do_not_collect_unless_an_administrateur_grants_it_and_it_is_logg
 
 def test_payments_are_never_changed_nor_deleted(invoice, people, tenant_a, in_tenant):
     with in_tenant(tenant_a):
-        payment = counter_payment_record(
-            invoice=invoice, entry=_entry(), user=people["regisseur"]
-        )
+        payment = counter_payment_record(invoice=invoice, entry=_entry(), user=people["regisseur"])
         with pytest.raises((InternalError, IntegrityError)), transaction.atomic():
             Payment.objects.filter(pk=payment.pk).update(amount=D("1.00"))
         with pytest.raises((InternalError, IntegrityError)), transaction.atomic():
@@ -164,8 +162,14 @@ def test_the_admin_counter_form_and_its_rights(invoice, people, tenant_a, in_ten
     page = client_a.get(f"{url}?facture={invoice.pk}").content.decode()
     assert "Encaisser au guichet" in page and "2025-GS-01" in page
     response = client_a.post(
-        url, {"invoice": "2025-GS-01", "mode": "cheque", "amount": "44.80", "cheque_number": "77",
-              "bank": "La Poste"}
+        url,
+        {
+            "invoice": "2025-GS-01",
+            "mode": "cheque",
+            "amount": "44.80",
+            "cheque_number": "77",
+            "bank": "La Poste",
+        },
     )
     assert response.status_code == 302
     with in_tenant(tenant_a):
@@ -174,7 +178,9 @@ def test_the_admin_counter_form_and_its_rights(invoice, people, tenant_a, in_ten
     assert counter.NOTHING_DUE in unescape(again.content.decode())
 
 
-def test_reminders_at_each_delay_once(regie, tenant_a, in_tenant, django_capture_on_commit_callbacks):
+def test_reminders_at_each_delay_once(
+    regie, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
     with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
         PaymentSettings.objects.update(reminder_delays="30, 15")
         late = issue_invoice(
@@ -218,4 +224,4 @@ def test_late_payers_list_days_late(regie, people, tenant_a, in_tenant, client_a
         )
     client_a.force_login(people["agent"])
     page = client_a.get(reverse("admin:billing_latepayer_changelist")).content.decode()
-    assert "2025-GS-04" in page and "<td class=\"field-days_late\">42</td>" in page
+    assert "2025-GS-04" in page and '<td class="field-days_late">42</td>' in page

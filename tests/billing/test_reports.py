@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db
 
 # invoice number, total, [(mode, amount)]
 DECEMBER = [
-    ("2025-CAN-A", "44.80", [("cash", "10.00"), ("cheque", "20.00"), ("cesu", "5.00"),
-                              ("transfer", "9.80")]),
+    (
+        "2025-CAN-A",
+        "44.80",
+        [("cash", "10.00"), ("cheque", "20.00"), ("cesu", "5.00"), ("transfer", "9.80")],
+    ),
     ("2025-CAN-B", "30.00", [("card", "30.00")]),  # then credited in full: to the account
     ("2025-CAN-C", "20.00", [("payfip", "12.00"), ("credit", "8.00")]),
     ("2025-CAN-D", "15.00", [("debit", "15.00")]),

@@ -26,7 +26,6 @@ from reservations.models import BillingMode, Booking, Prestation, PrestationKind
 from reservations.rules import BOOKING_PAST_DAY
 from reservations.selectors.cells import LEGEND, CellState
 from reservations.services import cell as clicks
-from reservations.services.validation import HOLD_MINUTES
 from tenants.services import adhesion_add
 from tests.factories import ChildFactory, PrestationFactory, UserFactory
 from tests.reservations.conftest import (
