@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.exceptions import BillingError
 from billing.exports import HEADER, csv_response, invoice_rows, xlsx_response
-from billing.forms import BillingProfileForm, BracketFormSet, TariffForm
+from billing.forms import BillingProfileForm, BracketFormSet, CreditForm, TariffForm
 from billing.models import (
     BillingProfile,
     CreditNote,
@@ -27,6 +27,7 @@ from billing.models import (
     TariffBracket,
 )
 from billing.services.credits import credit_note_issue
+from billing.services.duties import may
 from billing.services.invoicing import invoice_preview
 from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
@@ -226,29 +227,6 @@ class CreditNoteInline(admin.TabularInline):
         return False
 
 
-class CreditForm(forms.Form):
-    reason = forms.CharField(label="Motif (figure sur l'avoir)", max_length=255)
-    lines = forms.MultipleChoiceField(
-        label="Lignes à créditer (aucune cochée : toute la facture)",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, invoice: Invoice, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lines"].choices = [
-            (
-                line.pk,
-                f"{line.child_name} — {line.label}"
-                + (f" du {line.day:%d/%m/%Y}" if line.day else "")
-                + f" : {line.amount} €",
-            )
-            for line in invoice.lines.filter(credit_lines__isnull=True).order_by(
-                "child_name", "day", "pk"
-            )
-        ]
-
-
 @admin.register(Invoice, site=tenant_admin_site)
 class InvoiceAdmin(admin.ModelAdmin):
     list_display = [
@@ -321,8 +299,6 @@ class InvoiceAdmin(admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from billing.services.duties import may
-
         extra = {
             **(extra_context or {}),
             "can_credit": may(request.user, CORRECT),
@@ -334,8 +310,6 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def credit_view(self, request, pk):
         """« Émettre un avoir »: a reason and the lines (none ticked: the whole invoice)."""
-        from billing.services.duties import may
-
         if not may(request.user, CORRECT):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk)

@@ -27,7 +27,7 @@ from billing.models import (
 )
 from billing.payments.counter import COLLECT, CounterEntry, counter_payment_record
 from billing.services.duties import may
-from billing.services.transactions import payments_poll
+from billing.services.reconcile import payments_poll
 from portal.admin_sites import tenant_admin_site
 
 RECORDED = "Paiement enregistré : reçu n° {number} ({amount} €)."

@@ -49,7 +49,7 @@ def orders_expire_task() -> int:
 @app.task
 def payments_poll_task() -> int:
     """Ask PayFiP and Stripe about payments still pending everywhere; return how many."""
-    from billing.services.transactions import payments_poll
+    from billing.services.reconcile import payments_poll
 
     return _each_collectivite(lambda: sum(payments_poll().values()))
 

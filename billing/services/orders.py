@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from billing import tariffs
 from billing.models import (
+    EntryKind,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -28,8 +29,9 @@ from billing.models import (
     TransactionStatus,
 )
 from billing.services import mails
-from billing.services.accounts import account_release
+from billing.services.accounts import account_credit, account_release
 from billing.services.numbers import numbers_take
+from billing.services.settle import invoice_locked, invoice_money_update, payment_record
 from families.models import Foyer
 from reservations.exceptions import ReservationsError
 from reservations.lifecycle import Action, Reason, State, TransitionRefused
@@ -238,3 +240,39 @@ def orders_expire(*, now: datetime | None = None) -> int:
         for order in expired:
             closed += order_close(order=order, status=OrderStatus.EXPIRED, now=now)
     return closed
+
+
+def orders_free_settle(*, orders, now: datetime) -> None:
+    """Settle at once the orders that cost nothing (no tariff, a free prestation): their
+    bookings validated and a ticket of 0,00 € issued, no payment asked."""
+    for order in orders:
+        free = order.total == 0 and getattr(order, "fully_priced", False)
+        if free and order_bookings_pay(order=order, now=now):
+            ticket = ticket_issue(order=order, now=now)
+            invoice_money_update(invoice=invoice_locked(ticket.pk), now=now)
+
+
+def order_paid_late(*, txn, order: PrepaidOrder, mode: str, now: datetime) -> None:
+    """The money came after the order's hold ended: nothing is booked, the amount goes to
+    the foyer's account (used first by its next payment) and the family is told. Caller
+    holds the transaction's and the order's locks."""
+    order_close(order=order, status=OrderStatus.EXPIRED, now=now)
+    account_release(txn=txn, now=now)
+    payment = payment_record(
+        service=order.service,
+        foyer_id=order.foyer_id,
+        mode=mode,
+        amount=txn.amount,
+        payment_transaction=txn,
+        now=now,
+        note="Reçu après la fin de la commande : porté au compte de la famille",
+    )
+    account_credit(
+        foyer_id=order.foyer_id,
+        amount=txn.amount,
+        kind=EntryKind.LATE_PAYMENT,
+        label=f"Paiement reçu après la fin de la commande {order.reference}",
+        now=now,
+        payment=payment,
+    )
+    mails.late_payment(order=order, payment=payment)

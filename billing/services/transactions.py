@@ -56,6 +56,7 @@ from billing.services.orders import (
     order_bookings_pay,
     order_close,
     order_locked,
+    order_paid_late,
     ticket_issue,
 )
 from billing.services.settle import invoice_locked, invoice_money_update, payment_record
@@ -383,66 +384,10 @@ def _paid(txn: PaymentTransaction, notification: Notification, now: datetime) ->
 
 
 def _paid_late(txn: PaymentTransaction, order: PrepaidOrder, mode: str, now: datetime) -> str:
-    """The money came after the order's hold ended: nothing is booked, the amount goes to
-    the foyer's account (used first by its next payment) and the family is told."""
-    order_close(order=order, status=OrderStatus.EXPIRED, now=now)
-    account_release(txn=txn, now=now)
-    payment = payment_record(
-        service=order.service,
-        foyer_id=order.foyer_id,
-        mode=mode,
-        amount=txn.amount,
-        payment_transaction=txn,
-        now=now,
-        note="Reçu après la fin de la commande : porté au compte de la famille",
-    )
-    account_credit(
-        foyer_id=order.foyer_id,
-        amount=txn.amount,
-        kind=EntryKind.LATE_PAYMENT,
-        label=f"Paiement reçu après la fin de la commande {order.reference}",
-        now=now,
-        payment=payment,
-    )
+    order_paid_late(txn=txn, order=order, mode=mode, now=now)
     PaymentTransaction.objects.filter(pk=txn.pk).update(
         status=TransactionStatus.PAID, detail="Reçu après la fin de la commande", closed_at=now
     )
-    mails.late_payment(order=order, payment=payment)
     return _notice(
         txn.provider, txn.provider_id, txn, NoticeOutcome.RECORDED, "porté au compte de la famille"
     )
-
-
-def payments_poll(*, now: datetime | None = None, ids=None) -> dict[str, int]:
-    """Ask the providers about pending transactions (a notification may never come);
-    return how many ended in each outcome. ``ids`` limits it to some transactions."""
-    now = now or timezone.now()
-    pending = PaymentTransaction.objects.filter(status=TransactionStatus.PENDING).exclude(
-        provider_id=""
-    )
-    if ids is not None:
-        pending = pending.filter(pk__in=list(ids))
-    else:
-        pending = pending.filter(
-            provider__in=["payfip", "stripe"],
-            created_at__lte=now - timedelta(minutes=2),
-            created_at__gte=now - timedelta(days=2),
-        )
-    counts: dict[str, int] = {}
-    for provider_name, provider_id in pending.values_list("provider", "provider_id"):
-        outcome = notification_apply(
-            provider_name=provider_name,
-            notification=Notification(provider_id=provider_id, outcome=Outcome.ASK),
-        )
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
-
-
-def orders_free_settle(*, orders, now: datetime) -> None:
-    """Settle at once the orders that cost nothing (no tariff, a free prestation): their
-    bookings validated and a ticket of 0,00 € issued, no payment asked."""
-    for order in orders:
-        free = order.total == 0 and getattr(order, "fully_priced", False)
-        if free and order_bookings_pay(order=order, now=now):
-            ticket = ticket_issue(order=order, now=now)
-            invoice_money_update(invoice=invoice_locked(ticket.pk), now=now)

@@ -186,8 +186,7 @@ def _prepaid_record(*, foyer, lines, cancellations, user, now) -> None:
     now (the family pays that price whatever the tariffs do next); a paid line cancelled in
     time becomes an avoir on the foyer's account. No query for a cart with neither."""
     from billing.services.credits import paid_bookings_credit  # billing follows the money
-    from billing.services.orders import prepaid_orders_open
-    from billing.services.transactions import orders_free_settle
+    from billing.services.orders import orders_free_settle, prepaid_orders_open
 
     if any(line.state == State.HELD for line in lines):
         orders = prepaid_orders_open(foyer=foyer, lines=lines, user=user, now=now)

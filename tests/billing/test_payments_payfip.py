@@ -17,7 +17,8 @@ from billing.models import (
     TransactionStatus,
 )
 from billing.payments.payfip import objet_of, refdet_of
-from billing.services.transactions import payment_start, payments_poll
+from billing.services.reconcile import payments_poll
+from billing.services.transactions import payment_start
 from tests.billing import payfip_standin
 from tests.billing.conftest import D, _urls, validated_cart
 

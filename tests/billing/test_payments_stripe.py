@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from billing.models import NoticeOutcome, OrderStatus, Payment, PaymentSettings, TransactionStatus
 from billing.payments.signing import signature_header
-from billing.services.transactions import payment_start, payments_poll
+from billing.services.reconcile import payments_poll
+from billing.services.transactions import payment_start
 from reservations.lifecycle import State
 from reservations.models import Booking
 from tests.billing import stripe_standin
