@@ -28,7 +28,7 @@ from billing.models import (
 )
 from billing.services.credits import credit_note_issue
 from billing.services.duties import may
-from billing.services.invoicing import invoice_preview
+from billing.services.invoicing import invoice_preview, services_to_bill
 from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
 from reservations.models import BillingMode, Service
@@ -154,7 +154,10 @@ class InvoiceRunAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         start, end = last_month(timezone.localdate())
-        form = RunForm(request.POST or None, initial={"start": start, "end": end})
+        # The service proposed first is one with something left to bill last month.
+        to_bill = services_to_bill(start=start, end=end)
+        initial = {"start": start, "end": end, "service": to_bill[0] if to_bill else None}
+        form = RunForm(request.POST or None, initial=initial)
         preview = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -7,19 +7,22 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from import_export.admin import ImportMixin
-from import_export.formats.base_formats import XLSX
+from import_export.forms import ImportForm
 from import_export.tmp_storages import CacheStorage
 
-from families.exceptions import FoyerHasNoEmail
-from families.models import Child, Foyer, QuotientFamilial, Responsable
-from families.resources import ChildResource, FrenchCSV
+from families.exceptions import FamiliesError, FoyerHasNoEmail
+from families.import_limits import ImportRefused, check_size
+from families.models import Child, Foyer, ImportJob, ImportStatus, QuotientFamilial, Responsable
+from families.resources import BoundedXLSX, ChildResource, FrenchCSV
 from families.services import adhesion_code_send
+from families.services_import import import_job_start, import_progress
 from portal.admin_sites import tenant_admin_site
+from portal.spreadsheets import csv_response
 
 HEALTH_FIELDS = ("allergies", "pai")
 ACCOUNT_ACTIVE = "Compte activé"
@@ -31,6 +34,21 @@ QUOTIENTS_OVERLAP_IN_FORM = (
 IMPORT_REFUSED = (
     "Le fichier contient des erreurs : rien n'a été importé. Corrigez-le puis recommencez."
 )
+IMPORT_UNREADABLE = (
+    "Le fichier n'a pas pu être lu : vérifiez que le format choisi (CSV ou XLSX) est le bon."
+)
+
+
+class BoundedImportForm(ImportForm):
+    """The upload refused above the size limit before it is stored or read."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            check_size(upload.size)
+        except ImportRefused as error:
+            raise ValidationError(error.message) from error
+        return upload
 
 
 def can_view_health(request) -> bool:
@@ -158,13 +176,14 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
     # Searches and filters across children or responsables may match a foyer several times:
     # Django's changelist then applies distinct() (lookup_spawns_duplicates).
     list_filter = ["children__school", "children__classe", AccountStatusFilter]
-    fields = ["name", "email", "user", "created_at"]
-    readonly_fields = ["user", "created_at"]
+    fields = ["name", "email", "user", "created_at", "left_on", "anonymised_at"]
+    readonly_fields = ["user", "created_at", "anonymised_at"]
     inlines = [ResponsableInline, ChildInline, QuotientFamilialInline]
     actions = ["send_adhesion"]
 
     resource_classes = [ChildResource]
-    import_formats = [FrenchCSV, XLSX]
+    import_formats = [FrenchCSV, BoundedXLSX]
+    import_form_class = BoundedImportForm
     import_template_name = "admin/families/foyer/import.html"
     tmp_storage_class = ImportFileStorage
 
@@ -229,8 +248,13 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
         )
 
     def get_urls(self):
-        # Before the default URLs: their "<path:object_id>/" would swallow this one.
+        # Before the default URLs: their "<path:object_id>/" would swallow these.
         return [
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="families_foyer_import_job",
+            ),
             path(
                 "<path:object_id>/adhesion/",
                 self.admin_site.admin_view(self.adhesion_view),
@@ -251,51 +275,70 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
     def has_import_permission(self, request):
         return request.user.has_perm("families.import_foyers")
 
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The limits' own words (size, rows, expanded XLSX); otherwise a French hint.
+        message = e.message if isinstance(e, FamiliesError) else IMPORT_UNREADABLE
+        form.add_error("import_file", message)
+
+    def process_import(self, request, **kwargs):
+        """Confirmed: hand the import to a worker and show its progress (no long request)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        data = confirm_form.cleaned_data
+        job = import_job_start(
+            file_name=data.get("original_file_name") or data["import_file_name"],
+            storage_name=data["import_file_name"],
+            format_index=int(data["format"]),
+            user=request.user,
+        )
+        return HttpResponseRedirect(
+            reverse(
+                "admin:families_foyer_import_job", args=[job.pk], current_app=self.admin_site.name
+            )
+        )
+
+    def import_job_view(self, request, job_id: int):
+        """The import's progress; once done, the usual message, or the rows that failed."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is None:
+            raise Http404("Cet import n'existe pas.")
+        if job.status == ImportStatus.DONE:
+            summary = job.summary
+            messages.success(
+                request,
+                f"Import terminé : {_plural(summary.get('foyers', 0), 'foyer')} créé(s), "
+                f"{_plural(summary.get('new', 0), 'enfant')} ajouté(s), "
+                f"{_plural(summary.get('update', 0), 'enfant')} mis à jour.",
+            )
+            return HttpResponseRedirect(
+                reverse("admin:families_foyer_changelist", current_app=self.admin_site.name)
+            )
+        if job.status == ImportStatus.FAILED:
+            messages.error(request, IMPORT_REFUSED)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import des foyers",
+            "opts": self.opts,
+            "job": job,
+            "done_rows": import_progress(job=job),
+            "running": job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/families/foyer/import_job.html", context)
+
     def get_import_data_kwargs(self, **kwargs):
         # The confirm step re-reads the file: if a row fails there (the file changed, or
         # the data did since the preview), nothing of the file is kept.
         kwargs = super().get_import_data_kwargs(**kwargs)
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            messages.error(request, IMPORT_REFUSED)
-            return self._import_errors_response(result, request)
-        return super().process_result(result, request)
-
-    def _import_errors_response(self, result, request):
-        """Render the import page with the rows that failed at the confirm step."""
-        form_class = self.get_import_form_class(request)
-        resource_classes = self.get_import_resource_classes(request)
-        form = form_class(self.get_import_formats(), resource_classes)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Importer",
-            "form": form,
-            "opts": self.opts,
-            "media": self.media + form.media,
-            "result": result,
-            "fields_list": [
-                (
-                    resource.get_display_name(),
-                    [field.column_name for field in resource().get_user_visible_fields()],
-                )
-                for resource in resource_classes
-            ],
-            "import_error_display": self.import_error_display,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, [self.import_template_name], context)
-
-    def add_success_message(self, result, request):
-        totals = result.totals
-        messages.success(
-            request,
-            f"Import terminé : {_plural(getattr(result, 'foyers_created', 0), 'foyer')} "
-            f"créé(s), {_plural(totals['new'], 'enfant')} ajouté(s), "
-            f"{_plural(totals['update'], 'enfant')} mis à jour.",
-        )
 
 
 @admin.register(Child, site=tenant_admin_site)
@@ -318,6 +361,29 @@ class ChildAdmin(admin.ModelAdmin):
         ("Scolarité et repas", {"fields": ["school", "classe", "regime"]}),
         ("Santé", {"fields": list(HEALTH_FIELDS)}),
     ]
+
+    actions = ["export_csv"]
+
+    @admin.action(description="Exporter la liste (CSV)", permissions=["view"])
+    def export_csv(self, request, queryset):
+        """The selected children as a spreadsheet; names typed by parents are made inert."""
+        rows = (
+            (
+                child.last_name,
+                child.first_name,
+                child.birth_date.strftime("%d/%m/%Y"),
+                child.school,
+                child.classe,
+                child.get_regime_display(),
+                child.foyer.name,
+            )
+            for child in queryset.select_related("foyer").order_by("last_name", "first_name")
+        )
+        return csv_response(
+            "enfants.csv",
+            ["Nom", "Prénom", "Date de naissance", "École", "Classe", "Régime", "Foyer"],
+            rows,
+        )
 
     @admin.display(description="date de naissance", ordering="birth_date")
     def birth_date_display(self, child):

@@ -69,3 +69,14 @@ class TooManyAttempts(FamiliesError):
 
 class FoyerHasNoEmail(FamiliesError):
     message = "Ce foyer n'a pas d'adresse e-mail de connexion : renseignez-la avant l'envoi."
+
+
+class ResponsableMissing(FamiliesError):
+    message = "Indiquez au moins le responsable 1 du foyer."
+
+
+class ActivationEmailMismatch(FamiliesError):
+    message = (
+        "Le compte se crée avec l'adresse e-mail à laquelle la mairie a envoyé le lien. "
+        "Pour utiliser une autre adresse, demandez à votre mairie de la modifier."
+    )

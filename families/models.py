@@ -9,16 +9,17 @@ from django.db import models
 from django.db.models import F, Func, Value
 
 from portal.models import Civilite, NotificationPreference
-from portal.validators import phone_validator
+from portal.validators import ADDRESS_MAX_LENGTH, phone_validator, plain_text_validator
 
 
 class Foyer(models.Model):
     """A family as the collectivité knows it; linked to a global account once activated."""
 
-    name = models.CharField("nom du foyer", max_length=150)
+    name = models.CharField("nom du foyer", max_length=150, validators=[plain_text_validator])
     email = models.EmailField(
         "e-mail de connexion",
         blank=True,
+        validators=[plain_text_validator],
         help_text="Adresse à laquelle la mairie envoie l'adhésion ; elle devient l'identifiant.",
     )
     # The account lives in the public schema; one account may hold foyers in several
@@ -34,6 +35,16 @@ class Foyer(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    left_on = models.DateField(
+        "a quitté les services le",
+        null=True,
+        blank=True,
+        help_text=(
+            "Date de départ de la famille. Ses données sont anonymisées après la durée de "
+            "conservation de la collectivité, comptée depuis son départ ou sa dernière activité."
+        ),
+    )
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "foyer"
@@ -59,17 +70,21 @@ class Responsable(models.Model):
         "rang", choices=[(1, "Responsable 1"), (2, "Responsable 2")], default=1
     )
     civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices)
-    last_name = models.CharField("nom", max_length=150)
-    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150, validators=[plain_text_validator])
+    first_name = models.CharField("prénom", max_length=150, validators=[plain_text_validator])
     phone = models.CharField(
         "téléphone principal", max_length=20, blank=True, validators=[phone_validator]
     )
     phone_secondary = models.CharField(
         "téléphone secondaire", max_length=20, blank=True, validators=[phone_validator]
     )
-    email = models.EmailField("e-mail principal", blank=True)
-    email_secondary = models.EmailField("e-mail secondaire", blank=True)
-    address = models.TextField("adresse", blank=True)
+    email = models.EmailField("e-mail principal", blank=True, validators=[plain_text_validator])
+    email_secondary = models.EmailField(
+        "e-mail secondaire", blank=True, validators=[plain_text_validator]
+    )
+    address = models.TextField(
+        "adresse", blank=True, max_length=ADDRESS_MAX_LENGTH, validators=[plain_text_validator]
+    )
     notification = models.CharField(
         "notification",
         max_length=10,
@@ -108,12 +123,16 @@ class Child(models.Model):
     foyer = models.ForeignKey(
         Foyer, verbose_name="foyer", on_delete=models.CASCADE, related_name="children"
     )
-    last_name = models.CharField("nom", max_length=150)
-    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150, validators=[plain_text_validator])
+    first_name = models.CharField("prénom", max_length=150, validators=[plain_text_validator])
     birth_date = models.DateField("date de naissance")
     sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices)
-    school = models.CharField("école / site", max_length=150, blank=True)
-    classe = models.CharField("classe", max_length=50, blank=True)
+    school = models.CharField(
+        "école / site", max_length=150, blank=True, validators=[plain_text_validator]
+    )
+    classe = models.CharField(
+        "classe", max_length=50, blank=True, validators=[plain_text_validator]
+    )
     regime = models.CharField(
         "régime alimentaire", max_length=12, choices=Regime.choices, default=Regime.CLASSIQUE
     )
@@ -221,3 +240,48 @@ class QuotientFamilial(models.Model):
         if exclude and self.foyer_id is not None:
             exclude = set(exclude) - {"foyer"}
         super().validate_constraints(exclude=exclude)
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+    FAILED = "failed", "Refusé"
+
+
+class ImportJob(models.Model):
+    """A confirmed import of foyers and children, run by a Celery worker, not the request.
+
+    Progress (rows done) lives in the shared cache while the job runs: the rows are written
+    in one transaction, invisible to the page that polls until the end.
+    """
+
+    file_name = models.CharField("fichier", max_length=255)
+    storage_name = models.CharField("fichier temporaire", max_length=255, editable=False)
+    format_index = models.PositiveSmallIntegerField("format", editable=False)
+    # Bare id: staff accounts live in the public schema.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="lancé par",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("lancé le", auto_now_add=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField("lignes", default=0)
+    summary = models.JSONField("résultat", default=dict, blank=True)
+    errors = models.JSONField("erreurs", default=list, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de foyers"
+        verbose_name_plural = "imports de foyers"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.file_name} ({self.get_status_display()})"

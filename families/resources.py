@@ -16,8 +16,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from import_export import resources, widgets
 from import_export.fields import Field
-from import_export.formats.base_formats import CSV
+from import_export.formats.base_formats import CSV, XLSX
 
+from families.import_limits import check_rows, check_size, check_xlsx
 from families.models import (
     Child,
     Foyer,
@@ -153,14 +154,29 @@ class LabelChoiceWidget(widgets.Widget):
 
 
 class FrenchCSV(CSV):
-    """CSV separated by commas or, as French Excel writes it, by semicolons."""
+    """CSV separated by commas or, as French Excel writes it, by semicolons; bounded."""
 
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes) and self.encoding:
-            in_stream = in_stream.decode(self.encoding)
+        check_size(len(in_stream))
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        # Counted before parsing: a header and at most MAX_ROWS rows (quoted line breaks
+        # only make the count larger, never let a longer file through).
+        check_rows(in_stream.count("\n") - 1)
         header = in_stream.split("\n", 1)[0]
         kwargs.setdefault("delimiter", ";" if header.count(";") > header.count(",") else ",")
         return super().create_dataset(in_stream, **kwargs)
+
+
+class BoundedXLSX(XLSX):
+    """XLSX whose expanded size is checked before openpyxl opens it; rows bounded."""
+
+    def create_dataset(self, in_stream):
+        check_size(len(in_stream))
+        check_xlsx(in_stream)
+        dataset = super().create_dataset(in_stream)
+        check_rows(len(dataset))
+        return dataset
 
 
 source_widget = LabelChoiceWidget(QuotientSource.choices, UNKNOWN_SOURCE)
@@ -252,6 +268,17 @@ class ChildResource(resources.ModelResource):
             # One message says it all; without its columns every row would fail as well.
             del dataset[:]
             raise ValueError(MISSING_COLUMNS.format(columns=", ".join(missing)))
+
+    # Set by families.services_import: rows done are published there for the progress page.
+    progress_key: str | None = None
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        number = kwargs.get("row_number")
+        if self.progress_key and number and number % 50 == 0:
+            from django.core.cache import cache
+
+            cache.set(self.progress_key, number, 3600)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)

@@ -148,3 +148,115 @@ def foyer_export(*, foyer: Foyer, now: datetime | None = None) -> dict:
         "enfants": [_child_export(c) for c in foyer.children.all()],
         "quotients_familiaux": [_quotient_export(q) for q in foyer.quotients.all()],
     }
+
+
+def foyer_history_export(*, foyer: Foyer) -> tuple[dict, list]:
+    """Return the foyer's bookings, waiting lists and requests for its data download.
+
+    Also returns the attachments [(path in the zip, Attachment)] so that the download
+    carries the files themselves. Six queries whatever the history's size: bookings with
+    their prestations, their events, waiting-list entries, threads with their absence,
+    messages, attachments.
+    """
+    from requests_inbox.models import Attachment, Message, Thread
+    from reservations.models import Booking, BookingEvent, WaitingListEntry
+
+    children = {child.pk: child for child in foyer.children.all()}
+    bookings = (
+        Booking.objects.filter(child_id__in=children)
+        .select_related("prestation")
+        .prefetch_related(Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")))
+        .order_by("day", "prestation__name", "pk")
+    )
+    waiting = (
+        WaitingListEntry.objects.filter(child_id__in=children)
+        .select_related("prestation")
+        .order_by("day", "pk")
+    )
+    threads = (
+        Thread.objects.filter(foyer=foyer)
+        .select_related("absence")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.order_by("created_at", "pk").prefetch_related(
+                    Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+                ),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+    def child_name(child_id: int) -> str:
+        child = children[child_id]
+        return f"{child.first_name} {child.last_name}"
+
+    files: list = []
+    requests = []
+    for thread in threads:
+        absence = getattr(thread, "absence", None)
+        messages = []
+        for message in thread.messages.all():
+            attached = []
+            for attachment in message.attachments.all():
+                path = f"pieces-jointes/demande-{thread.pk}/{attachment.pk}-{attachment.name}"
+                files.append((path, attachment))
+                attached.append({"nom": attachment.name, "fichier": path})
+            messages.append(
+                {
+                    "de": "la mairie" if message.from_staff else "la famille",
+                    "ecrit_le": _datetime(message.created_at),
+                    "texte": message.body,
+                    "pieces_jointes": attached,
+                }
+            )
+        requests.append(
+            {
+                "objet": thread.subject,
+                "categorie": thread.get_category_display(),
+                "statut": thread.get_status_display(),
+                "creee_le": _datetime(thread.created_at),
+                "absence": {
+                    "enfant": child_name(absence.child_id),
+                    "du": _date(absence.start),
+                    "au": _date(absence.end),
+                    "motif": absence.motif,
+                    "decision": absence.get_status_display(),
+                }
+                if absence
+                else None,
+                "messages": messages,
+            }
+        )
+    history = {
+        "reservations": [
+            {
+                "enfant": child_name(booking.child_id),
+                "prestation": booking.prestation.name,
+                "jour": _date(booking.day),
+                "etat": booking.get_state_display(),
+                "historique": [
+                    {
+                        "etat": event.get_state_display(),
+                        "le": _datetime(event.at),
+                        "par_la_mairie": event.by_staff,
+                        "motif": event.note,
+                    }
+                    for event in booking.events.all()
+                ],
+            }
+            for booking in bookings
+        ],
+        "listes_d_attente": [
+            {
+                "enfant": child_name(entry.child_id),
+                "prestation": entry.prestation.name,
+                "jour": _date(entry.day),
+                "inscrit_le": _datetime(entry.created_at),
+                "place_obtenue": entry.promoted_to_id is not None,
+            }
+            for entry in waiting
+        ],
+        "demandes": requests,
+    }
+    return history, files

@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 from families import rules
 from families.exceptions import (
     AccountAlreadyHasFoyer,
+    ActivationEmailMismatch,
     CodeAlreadyUsed,
     CodeExpired,
     CodeOtherCollectivite,
@@ -25,6 +26,7 @@ from families.exceptions import (
     CodeUnknown,
     FoyerHasNoEmail,
     FoyerTakenByAnotherAccount,
+    ResponsableMissing,
 )
 from families.models import Foyer, Responsable
 from portal.links import site_url
@@ -99,6 +101,7 @@ def adhesion_code_send(
         subject="Adhésion à un service sur Espace Famille",
         body=render_to_string("families/emails/adhesion.txt", context),
         key=f"adhesion-code:{row.pk}",
+        secrets=[code],
     )
     return row
 
@@ -196,8 +199,15 @@ def foyer_activate(*, code: str, data: ActivationData, existing_user=None, now=N
     """
     now = now or timezone.now()
     collectivite = connection.tenant
+    if not data.responsables:
+        raise ResponsableMissing()
     with transaction.atomic():
         row = adhesion_code_check(code=code, collectivite=collectivite, lock=True, now=now)
+        # The link went to the address the mairie recorded: that address, and only it, is
+        # confirmed by following it, and it stays the foyer's.
+        recorded = Foyer.objects.filter(pk=row.foyer_id).values_list("email", flat=True).first()
+        if not recorded or data.email.lower() != recorded.lower():
+            raise ActivationEmailMismatch()
         first = data.responsables[0]
         user = existing_user
         if user is None:
@@ -213,8 +223,7 @@ def foyer_activate(*, code: str, data: ActivationData, existing_user=None, now=N
             )
         foyer = _bind_foyer(row=row, user=user, now=now)
         foyer.name = data.household_name
-        foyer.email = data.email
-        foyer.save(update_fields=["name", "email"])
+        foyer.save(update_fields=["name"])
         for rank, values in enumerate(data.responsables, start=1):
             Responsable.objects.update_or_create(foyer=foyer, rank=rank, defaults=values)
         foyer.responsables.filter(rank__gt=len(data.responsables)).delete()

@@ -14,6 +14,7 @@ from news import rules
 from news.exceptions import PostAlreadyEmailed, PostNotPublished
 from news.models import Post
 from news.selectors import audience_foyers
+from portal.dispatch import task_dispatch
 from portal.links import site_url
 from portal.models import NotificationPreference, OutgoingEmail
 from portal.services import email_queue
@@ -51,7 +52,7 @@ def post_email_request(*, post: Post, now: datetime | None = None) -> Post:
             raise PostNotPublished(locked.title)
         locked.emailed_at = now
         locked.save(update_fields=["emailed_at"])
-        transaction.on_commit(lambda: post_email_task.delay(post_id=locked.pk))
+        transaction.on_commit(lambda: task_dispatch(post_email_task, post_id=locked.pk))
     return locked
 
 

@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from portal.admin_sites import platform_admin_site
 from portal.models import OutgoingEmail, User
@@ -20,6 +22,42 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = []
     readonly_fields = ["last_login", "date_joined"]
+    # Django's bulk delete would hit the foyers' foreign keys in every schema (a 500).
+    actions = ["delete_accounts"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _delete(self, request, users) -> int:
+        from families.services_privacy import account_delete
+        from tenants.exceptions import StaffError
+
+        deleted = 0
+        for user in users:
+            try:
+                account_delete(user=user)
+            except StaffError as error:
+                messages.error(request, f"{user.email} : {error.message}")
+            else:
+                deleted += 1
+        return deleted
+
+    @admin.action(description="Supprimer les comptes (anonymisés)", permissions=["delete"])
+    def delete_accounts(self, request, queryset):
+        deleted = self._delete(request, list(queryset))
+        if deleted:
+            messages.success(request, f"{deleted} compte(s) supprimé(s) et anonymisé(s).")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        user = self.get_object(request, object_id)
+        if user is not None and request.method == "POST":
+            if self._delete(request, [user]):
+                messages.success(request, "Compte supprimé et anonymisé.")
+                return HttpResponseRedirect(reverse("admin:portal_user_changelist"))
+            return HttpResponseRedirect(reverse("admin:portal_user_change", args=[user.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(OutgoingEmail, site=platform_admin_site)

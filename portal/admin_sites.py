@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 from tenants.selectors import membership_role
 
@@ -23,23 +26,79 @@ def is_tenant_staff(user, tenant) -> bool:
     return user.is_superuser or membership_role(user=user, collectivite=tenant) is not None
 
 
-class TenantAdminAuthenticationForm(AdminAuthenticationForm):
+ADMIN_INVALID_LOGIN = (
+    "Adresse e-mail ou mot de passe incorrect, ou ce compte n'a pas accès à cette administration."
+)
+
+
+class _AdminLoginForm(AdminAuthenticationForm):
+    """An admin login that answers a right password without access like a wrong one.
+
+    Saying « this account has no access here » would confirm the password to whoever
+    typed it. The refusal also counts as a failed login for the lockout (django-axes), so
+    a right password is not told apart by the lockout either.
+    """
+
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+        "invalid_login": ADMIN_INVALID_LOGIN,
+        "inactive": ADMIN_INVALID_LOGIN,
     }
 
+    def may_enter(self, user) -> bool:
+        raise NotImplementedError
+
     def confirm_login_allowed(self, user):
-        if not user.is_active:
-            raise ValidationError(self.error_messages["inactive"], code="inactive")
-        if not is_tenant_staff(user, getattr(self.request, "tenant", None)):
-            raise ValidationError(NOT_STAFF_HERE, code="not_staff_here")
+        if user.is_active and self.may_enter(user):
+            return
+        user_login_failed.send(
+            sender=type(self),
+            credentials={"username": self.cleaned_data.get("username")},
+            request=self.request,
+        )
+        raise ValidationError(ADMIN_INVALID_LOGIN, code="invalid_login")
 
 
-class PlatformAdminAuthenticationForm(AdminAuthenticationForm):
-    def confirm_login_allowed(self, user):
-        if not (user.is_active and user.is_superuser):
-            raise ValidationError(NOT_PLATFORM_ADMIN, code="not_platform_admin")
+class TenantAdminAuthenticationForm(_AdminLoginForm):
+    def may_enter(self, user) -> bool:
+        return is_tenant_staff(user, getattr(self.request, "tenant", None))
+
+
+class PlatformAdminAuthenticationForm(_AdminLoginForm):
+    def may_enter(self, user) -> bool:
+        return user.is_superuser
+
+
+# Date parts an admin URL may filter on (date_hierarchy, ?birth_date__year=…), and their
+# bounds. Outside them Python's date (year 1–9999; the drill-down adds one to the year) or
+# the database driver (integers past 64 bits) raised an error, and the page was a 500.
+DATE_PART_BOUNDS = {
+    "year": (1, 9998),
+    "iso_year": (1, 9998),
+    "month": (1, 12),
+    "day": (1, 31),
+    "week": (1, 53),
+    "week_day": (1, 7),
+    "iso_week_day": (1, 7),
+    "quarter": (1, 4),
+}
+BAD_DATE_FILTER = "Ce filtre de date n'est pas valide : choisissez une date dans la liste."
+
+
+def _date_filters_valid(query) -> bool:
+    for key, values in query.lists():
+        part = key.rsplit("__", 1)[-1]
+        if part not in DATE_PART_BOUNDS or "__" not in key:
+            continue
+        low, high = DATE_PART_BOUNDS[part]
+        for value in values:
+            try:
+                number = int(value)
+            except ValueError:
+                return False
+            if not low <= number <= high:
+                return False
+    return True
 
 
 class _RefusingAdminSite(AdminSite):
@@ -53,6 +112,10 @@ class _RefusingAdminSite(AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
+            if not _date_filters_valid(request.GET):
+                return HttpResponseBadRequest(
+                    render_to_string("400.html", {"message": BAD_DATE_FILTER})
+                )
             if (
                 request.user.is_authenticated
                 and not self.has_permission(request)

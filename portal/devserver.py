@@ -36,6 +36,37 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+# Every login the README's demo table promises, printed once the demo is loaded (seed_demo
+# prints its own part; this list is the launcher's, so nothing is left out).
+DEMO_PASSWORD = "Demo-Espace-2026"
+DEMO_LOGINS = [
+    (
+        "admin@espace-famille.demo",
+        "superutilisateur de la plateforme (http://localhost:{port}/admin/)",
+    ),
+    ("agent@valdurenque.demo", "agent de Valdurenque"),
+    ("regisseur@valdurenque.demo", "régisseur de Valdurenque"),
+    ("comptable@valdurenque.demo", "comptable de Valdurenque"),
+    ("administrateur@valdurenque.demo", "administrateur de Valdurenque"),
+    ("agent@malemort.demo", "agent de Malemort"),
+    ("regisseur@malemort.demo", "régisseur de Malemort"),
+    ("comptable@malemort.demo", "comptable de Malemort"),
+    ("administrateur@malemort.demo", "administrateur de Malemort"),
+    ("famille.testmp@valdurenque.demo", "famille TESTMP à Valdurenque"),
+    ("famille.durand@valdurenque.demo", "famille DURAND à Valdurenque"),
+    ("famille.x@malemort.demo", "FAMILLE X à Malemort"),
+    ("famille.martin@espace-famille.demo", "famille MARTIN, dans les deux collectivités"),
+]
+
+
+def demo_logins_text(port: str) -> str:
+    """Return the demo accounts as printed by `make run`."""
+    width = max(len(email) for email, _ in DEMO_LOGINS)
+    lines = [f"Comptes de démonstration (mot de passe {DEMO_PASSWORD}) :"]
+    lines += [f"  {email:<{width}}  {role.format(port=port)}" for email, role in DEMO_LOGINS]
+    return "\n".join(lines)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -64,6 +95,7 @@ def main() -> int:
             print(f"Worker Celery démarré (broker {REDIS_URL}).")
         else:
             print("Pas de Redis joignable (REDIS_URL) : tâches exécutées dans le serveur web.")
+        print("\n" + demo_logins_text(port))
         print(
             f"\nPortail : http://localhost:{port}/  ·  "
             f"Valdurenque : http://valdurenque.localhost:{port}/  ·  "

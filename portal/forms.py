@@ -5,11 +5,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from portal.models import Civilite, NotificationPreference
 from portal.validators import phone_validator
 
-EMAIL_TAKEN = (
-    "Un compte existe déjà avec cette adresse e-mail. Connectez-vous, ou utilisez "
-    "« Mot de passe oublié »."
-)
-
 
 class EmailLoginForm(AuthenticationForm):
     """Log in by e-mail address and password, with French messages."""
@@ -90,10 +85,13 @@ class SignupForm(NewPasswordFields, forms.ModelForm):
         self.fields["phone_secondary"].validators.append(phone_validator)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
+        # Whether the address has an account is never said here (enumeration): the service
+        # e-mails the existing account instead, and the page is the same.
+        return self.cleaned_data["email"].lower()
+
+    def _get_validation_exclusions(self):
+        # The e-mail's uniqueness (field and constraint) is the service's business.
+        return {*super()._get_validation_exclusions(), "email"}
 
     def clean(self):
         cleaned = super().clean()
@@ -122,6 +120,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ):
         from django.template import loader
 
+        from portal.sealing import key_digest
         from portal.services import email_queue
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
@@ -130,5 +129,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
             to=to_email,
             subject=subject,
             body=body,
-            key=f"password-reset:{context['uid']}:{context['token']}",
+            # The token is the secret: masked in the body, never part of the key.
+            key=f"password-reset:{context['uid']}:{key_digest(context['token'])}",
+            secrets=[context["token"]],
         )

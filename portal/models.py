@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from portal.validators import plain_text_validator
+
 
 class Civilite(models.TextChoices):
     MADAME = "MME", "Madame"
@@ -53,9 +55,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     adhesion there, never from this row alone; ``is_staff`` only opens the platform admin.
     """
 
-    email = models.EmailField("adresse e-mail", unique=True)
-    first_name = models.CharField("prénom", max_length=150, blank=True)
-    last_name = models.CharField("nom", max_length=150, blank=True)
+    email = models.EmailField("adresse e-mail", unique=True, validators=[plain_text_validator])
+    first_name = models.CharField(
+        "prénom", max_length=150, blank=True, validators=[plain_text_validator]
+    )
+    last_name = models.CharField(
+        "nom", max_length=150, blank=True, validators=[plain_text_validator]
+    )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField(
         "équipe plateforme",
@@ -65,11 +71,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
     # What a parent gives when creating an account on the portal (seed 002), before any
     # collectivité knows them; copied to the foyer's responsable 1 when they join one.
-    household_name = models.CharField("nom du foyer", max_length=150, blank=True)
+    household_name = models.CharField(
+        "nom du foyer", max_length=150, blank=True, validators=[plain_text_validator]
+    )
     civilite = models.CharField("civilité", max_length=3, choices=Civilite.choices, blank=True)
     phone = models.CharField("téléphone principal", max_length=20, blank=True)
     phone_secondary = models.CharField("téléphone secondaire", max_length=20, blank=True)
-    email_secondary = models.EmailField("e-mail secondaire", blank=True)
+    email_secondary = models.EmailField(
+        "e-mail secondaire", blank=True, validators=[plain_text_validator]
+    )
     notification = models.CharField(
         "notification",
         max_length=10,
@@ -114,8 +124,11 @@ class OutgoingEmail(models.Model):
     key = models.CharField("événement", max_length=200)
     recipient = models.EmailField("destinataire")
     subject = models.CharField("objet", max_length=255)
+    # Links and codes are masked here (portal.sealing); the real ones wait, encrypted, in
+    # ``sealed_secrets`` until the e-mail is sent, then are erased.
     body = models.TextField("texte")
     html_body = models.TextField("HTML", blank=True)
+    sealed_secrets = models.TextField("secrets chiffrés", blank=True, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)

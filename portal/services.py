@@ -11,29 +11,45 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portal import sealing
+from portal.dispatch import task_dispatch
 from portal.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
 
 def email_queue(
-    *, to: str, subject: str, body: str, key: str, html_body: str = ""
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    key: str,
+    html_body: str = "",
+    secrets: tuple[str, ...] | list[str] = (),
 ) -> OutgoingEmail:
     """Record the e-mail of event ``key`` for ``to`` and send it once the transaction commits.
 
     Queuing the same (key, recipient) again in the same collectivité returns the first row
-    and sends nothing more: callers may retry freely.
+    and sends nothing more: callers may retry freely. ``secrets`` (a reset token, an adhesion
+    code) are masked in the journal and sealed until sending (portal.sealing); ``key`` must
+    not hold one.
     """
     from portal.tasks import email_send_task
 
+    secrets = [secret for secret in secrets if secret]
     email, created = OutgoingEmail.objects.get_or_create(
         schema_name=connection.schema_name,
         key=key,
         recipient=to.lower(),
-        defaults={"subject": subject, "body": body, "html_body": html_body},
+        defaults={
+            "subject": subject,
+            "body": sealing.redact(body, secrets),
+            "html_body": sealing.redact(html_body, secrets),
+            "sealed_secrets": sealing.seal(secrets),
+        },
     )
     if created:
-        transaction.on_commit(lambda: email_send_task.delay(email_id=email.pk))
+        transaction.on_commit(lambda: task_dispatch(email_send_task, email_id=email.pk))
     return email
 
 
@@ -67,21 +83,23 @@ def email_send(*, email_id: int) -> bool:
                 f"task runs in {connection.schema_name!r}"
             )
         from_email, reply_to = _sender(email.schema_name)
+        secrets = sealing.unseal(email.sealed_secrets)
         message = EmailMultiAlternatives(
             subject=email.subject,
-            body=email.body,
+            body=sealing.restore(email.body, secrets),
             from_email=from_email,
             to=[email.recipient],
             reply_to=reply_to,
             headers={"X-Espace-Famille-Event": email.key},
         )
         if email.html_body:
-            message.attach_alternative(email.html_body, "text/html")
+            message.attach_alternative(sealing.restore(email.html_body, secrets), "text/html")
         message.send()
         email.sent_at = timezone.now()
         email.attempts += 1
         email.last_error = ""
-        email.save(update_fields=["sent_at", "attempts", "last_error"])
+        email.sealed_secrets = ""  # sent: the secrets have no reason to stay
+        email.save(update_fields=["sent_at", "attempts", "last_error", "sealed_secrets"])
     logger.info("E-mail %s sent to %s (%s)", email_id, email.recipient, email.key)
     return True
 
@@ -97,23 +115,40 @@ def account_signup(*, form, confirm_url_for) -> object:
     """Create an inactive account from the signup form and e-mail its confirmation link.
 
     ``confirm_url_for(user)`` returns the absolute confirmation URL. The account can log in
-    once the link is followed (portal.views.signup_confirm).
+    once the link is followed (portal.views.signup_confirm). When the address already has
+    an account, nothing is created: its owner gets an e-mail saying so, and None is returned
+    (the page says the same in both cases).
     """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
     from django.template.loader import render_to_string
 
+    email = form.cleaned_data["email"]
+    existing = get_user_model().objects.filter(email__iexact=email).first()
+    if existing is not None:
+        # Same page, same work (a password hashed), and a word to the real owner.
+        make_password(form.cleaned_data["password1"])
+        email_queue(
+            to=existing.email,
+            subject="Vous avez déjà un compte — Espace Famille",
+            body=render_to_string("portal/emails/account_exists.txt", {"user": existing}),
+            # At most one such e-mail a day per account, however often the form is posted.
+            key=f"signup-existing:{existing.pk}:{timezone.localdate().isoformat()}",
+        )
+        return None
     with transaction.atomic():
         user = form.save(commit=False)
         user.set_password(form.cleaned_data["password1"])
         user.is_active = False
         user.full_clean()
         user.save()
+        url = confirm_url_for(user)
         email_queue(
             to=user.email,
             subject="Confirmez votre adresse e-mail — Espace Famille",
-            body=render_to_string(
-                "portal/emails/confirm_email.txt", {"user": user, "url": confirm_url_for(user)}
-            ),
+            body=render_to_string("portal/emails/confirm_email.txt", {"user": user, "url": url}),
             key=f"confirm-email:{user.pk}",
+            secrets=[url],
         )
     return user
 

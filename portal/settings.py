@@ -106,12 +106,17 @@ TENANT_LIMIT_SET_CALLS = True
 DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.unknown_host"
 
 MIDDLEWARE = [
+    # First: everything after it (axes, rate limits) must see the real client's address.
+    "portal.middleware.TrustedProxyMiddleware",
     # /sante/ and /sante/pret/ on any host, before the tenant lookup (# HEALTH).
     "portal.health.HealthCheckMiddleware",
     # Request id, query count and one log line per request (# LOGGING).
     "portal.observability.RequestLogMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
+    "portal.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +126,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Turns django-ratelimit's refusals into RATELIMIT_VIEW's « Trop de demandes » (429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Every page of a logged-in account holds personal data: never stored by a cache.
+    "portal.middleware.PrivatePagesMiddleware",
+    # Last, so it sees the views' exceptions: lock and statement timeouts answer 503.
+    "portal.middleware.DatabaseBusyMiddleware",
 ]
 
 TEMPLATES = [
@@ -156,6 +167,15 @@ else:
     embedded_db.database_url()  # starts the embedded server once; later processes reuse it
     _db = dj_database_url.parse(embedded_db.database_url())
 _db.update(CONN_MAX_AGE=CONN_MAX_AGE, CONN_HEALTH_CHECKS=CONN_MAX_AGE > 0)
+# Per connection: a statement waits at most DB_LOCK_TIMEOUT_MS for a row lock and runs at
+# most DB_STATEMENT_TIMEOUT_MS; past either the request answers « réessayez » (503, nothing
+# saved, portal.middleware.DatabaseBusyMiddleware) instead of hanging (a validation once
+# waited 23 s behind a held lock).
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+_db.setdefault("OPTIONS", {})["options"] = (
+    f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+)
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -191,9 +211,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# Logins match e-mails whatever their case: so must the per-account lockout.
+AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
+# A success (maybe the attacker's own account, from the same address) must not wipe the
+# failures that lock an address or an account: they expire after the cool-off only.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 # Adhesion codes: wrong guesses are counted per IP and per account (families.services).
+# Sign-up, password reset, requests and messages: portal.ratelimits.
+RATELIMIT_VIEW = "portal.views.rate_limited"
 
 # INTERNATIONALIZATION
 LANGUAGE_CODE = "fr"
@@ -222,6 +248,9 @@ STORAGES = {
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
+# Any file django-import-export writes escapes formulas too (see portal.spreadsheets).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -248,9 +277,15 @@ USE_REDIS = bool(REDIS_URL) and (PRODUCTION or redis_reachable(REDIS_URL))
 if REDIS_URL and not USE_REDIS:
     logger.warning("REDIS_URL=%s is not reachable: Celery tasks run in-process.", REDIS_URL)
 
+# A Redis outage degrades to « no cache » (portal.cache): pages read the database instead.
+# Short timeouts: a hung Redis must not hold a request longer than a cache is worth.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if USE_REDIS
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -263,6 +298,21 @@ CELERY_RESULT_BACKEND = REDIS_URL if USE_REDIS else None
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ALWAYS_EAGER = not USE_REDIS
 CELERY_TASK_EAGER_PROPAGATES = False
+# Nothing reads task results: without this, .delay() subscribes to the result store and,
+# with Redis down, retried 20 times a second apart before raising.
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing fails fast when the broker is down (portal.dispatch then decides what to do):
+# no retry, short socket timeouts. The e-mail journal keeps what was not published.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A task taken by a worker that died (acks_late) is handed out again after the broker's
+# visibility timeout (one hour); the e-mail journal makes the second run harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Development without a production Redis: a task the broker refuses runs in-process, decided
+# at each call (Redis may stop or start while the server runs). In production it is left
+# to the journal and the periodic requeue instead of making the request wait for SMTP.
+CELERY_INPROCESS_FALLBACK = not PRODUCTION
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -275,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
     "email-resend-pending": {
         "task": "portal.tasks.email_resend_pending_task",
         "schedule": 600.0,
+    },
+    # RGPD: each collectivité's data_retention_years, counted from a foyer's last activity.
+    "families-retention-purge": {
+        "task": "families.tasks.retention_purge_task",
+        "schedule": 24 * 3600.0,
     },
     "reservations-holds-release": {
         "task": "reservations.tasks.holds_release_task",
@@ -411,6 +466,44 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# django-csp: scripts only from our own static files (no inline script anywhere: tested by
+# tests/security/test_headers.py). Inline styles stay allowed: Bootstrap's and htmx's
+# scripts set them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# django-permissions-policy: no page needs the camera, microphone, location or payment API.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
+# PROXY
+# Addresses or CIDR blocks of the reverse proxies in front of the web processes (the TLS
+# proxy of docker-compose.yml). Empty: nobody is trusted and REMOTE_ADDR is the client.
+# When the peer is one of them, portal.middleware.TrustedProxyMiddleware takes the client's
+# address from X-Forwarded-For (the rightmost address that is not itself a trusted proxy).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # PRODUCTION
 if PRODUCTION:

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from portal import services
 from portal.celery import app
+from portal.dispatch import task_dispatch
 from portal.models import OutgoingEmail
 
 MAX_ATTEMPTS = 10
@@ -26,19 +27,20 @@ def email_send_task(self, *, email_id: int) -> bool:
 
 
 @app.task
-def email_resend_pending_task() -> int:
+def email_resend_pending_task(older_than_seconds: int = 600) -> int:
     """Send again, each in its own schema, the e-mails still unsent after ten minutes.
 
-    A message is never lost: if the broker dropped a task or a worker died mid-send, the row
-    is still pending and this periodic job hands it out again.
+    A message is never lost: if the broker was down when it was queued, dropped the task, or
+    a worker died mid-send, the row is still pending and this periodic job hands it out
+    again. Handing it out twice is harmless: email_send locks the row and sends it once.
     """
-    cutoff = timezone.now() - timedelta(minutes=10)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     pending = OutgoingEmail.objects.filter(
         sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS
     ).values_list("pk", "schema_name")
     count = 0
     for email_id, schema_name in pending.iterator():
         with schema_context(schema_name):
-            email_send_task.delay(email_id=email_id)
+            task_dispatch(email_send_task, email_id=email_id)
         count += 1
     return count

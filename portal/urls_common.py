@@ -32,4 +32,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("abonnements/", onboarding.subscriptions, name="subscriptions"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("compte/supprimer/", views.account_delete_view, name="account_delete"),
 ]

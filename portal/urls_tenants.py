@@ -13,6 +13,11 @@ handler500 = "portal.error_reports.server_error"
 urlpatterns = [
     path("", views.tenant_home, name="home"),
     path("contacts/", views.contacts, name="contacts"),
+    path(
+        "invitation-personnel/<uidb64>/<token>/",
+        views.staff_invitation,
+        name="staff_invitation",
+    ),
     path("", include("portal.urls_common")),
     path("", include("families.urls")),
     path("actualites/", include("news.urls")),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.admin_sites import is_tenant_staff
 from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
+from portal.ratelimits import message_limit, request_limit
 from requests_inbox import selectors, services
 from requests_inbox.exceptions import RequestsError
 from requests_inbox.forms import AbsenceForm, ReplyForm, ThreadForm
@@ -47,6 +48,7 @@ def index(request):
 
 
 @require_http_methods(["GET", "POST"])
+@request_limit
 @foyer_required
 def new(request, foyer):
     """« Nouvelle demande »: a category, a subject, a message and an optional file."""
@@ -72,6 +74,7 @@ def new(request, foyer):
 
 
 @require_http_methods(["GET", "POST"])
+@request_limit
 @foyer_required_by(selectors.foyer_with_children)
 def absence(request, foyer):
     """« Déclarer une absence »: a child of the foyer, the days, the motif, the justificatif."""
@@ -101,6 +104,7 @@ def absence(request, foyer):
 
 
 @require_http_methods(["GET", "POST"])
+@message_limit
 @foyer_required
 def detail(request, foyer, pk):
     """A thread, oldest message first, and the family's answer; reading marks it read."""

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name
 
@@ -78,6 +79,13 @@ class Collectivite(TenantMixin):
     data_retention_years = models.PositiveSmallIntegerField(
         "conservation des données des familles parties (années)", default=3
     )
+    # The DPO (délégué à la protection des données) families write to, shown on « Données
+    # personnelles » (RGPD art. 13: the notice names the DPO's contact).
+    dpo_name = models.CharField(
+        "délégué à la protection des données (DPO)", max_length=200, blank=True
+    )
+    dpo_email = models.EmailField("e-mail du DPO", blank=True)
+    dpo_address = models.TextField("adresse postale du DPO", blank=True, max_length=500)
     parents_may_edit_children = models.BooleanField(
         "les familles peuvent corriger école, classe et régime de leurs enfants", default=False
     )
@@ -118,6 +126,18 @@ class Role(models.TextChoices):
     ADMINISTRATEUR = "administrateur", "Administrateur"
 
 
+# What each role does, in one line, where an administrateur chooses one (tenants.rules has
+# the exact rights).
+ROLE_SUMMARIES = {
+    Role.AGENT: (
+        "gère les familles, les réservations, la facturation, les actualités et les demandes"
+    ),
+    Role.REGISSEUR: "encaisse les paiements et consulte le reste",
+    Role.COMPTABLE: "consulte et exporte tout, sans rien modifier",
+    Role.ADMINISTRATEUR: "a tous les droits, y compris sur le personnel de la collectivité",
+}
+
+
 class Membership(models.Model):
     """A staff member of one collectivité, with the role that decides what they may change."""
 
@@ -135,6 +155,19 @@ class Membership(models.Model):
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     created_at = models.DateTimeField("depuis le", auto_now_add=True)
+    # An invitation is a membership not yet accepted: it gives no right until its person
+    # follows the e-mailed link and accepts (tenants.services.membership_accept).
+    accepted_at = models.DateTimeField(
+        "invitation acceptée le", null=True, blank=True, default=timezone.now
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="invité par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "membre du personnel"

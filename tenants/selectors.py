@@ -22,7 +22,10 @@ def membership_role(*, user, collectivite: Collectivite) -> str | None:
         user._tenant_roles = cache
     if collectivite.pk not in cache:
         cache[collectivite.pk] = (
-            Membership.objects.filter(user=user, collectivite=collectivite)
+            # An invitation not yet accepted gives no right.
+            Membership.objects.filter(
+                user=user, collectivite=collectivite, accepted_at__isnull=False
+            )
             .values_list("role", flat=True)
             .first()
         )
@@ -51,7 +54,11 @@ def collectivites_for_user(*, user) -> list[AccountCollectivite]:
         Collectivite.objects.collectivites()
         .annotate(
             is_family=Exists(Adhesion.objects.filter(collectivite=OuterRef("pk"), user=user)),
-            is_staff=Exists(Membership.objects.filter(collectivite=OuterRef("pk"), user=user)),
+            is_staff=Exists(
+                Membership.objects.filter(
+                    collectivite=OuterRef("pk"), user=user, accepted_at__isnull=False
+                )
+            ),
         )
         .filter(Q(is_family=True) | Q(is_staff=True))
         .prefetch_related(

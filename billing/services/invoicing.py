@@ -127,6 +127,19 @@ def foyers_to_bill(*, service: Service, start: date, end: date) -> tuple[list[in
     return ids, len(already)
 
 
+def services_to_bill(*, start: date, end: date) -> list[Service]:
+    """Return the post-facturation services with bookings of the period not yet on an
+    invoice, in display order (one query)."""
+    from reservations.models import BillingMode, Booking
+
+    unbilled = Booking.objects.filter(
+        prestation__service=OuterRef("pk"), day__range=(start, end), state__in=BILLED_STATES
+    ).exclude(Exists(_billed_bookings()))
+    return list(
+        Service.objects.filter(billing_mode=BillingMode.POSTFACTURATION).filter(Exists(unbilled))
+    )
+
+
 def invoiced_for(service: Service, start: date, end: date):
     """The invoices already issued for exactly this service and period."""
     return Invoice.objects.filter(

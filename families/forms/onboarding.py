@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from families.models import Child, Responsable
 from portal.forms import NewPasswordFields
 from portal.models import Civilite
+from portal.validators import plain_text_validator
 
 PASSWORD_MISMATCH = "Les deux mots de passe ne correspondent pas."
 EXISTING_ACCOUNT_PASSWORD = (
@@ -22,11 +23,19 @@ class AccountStepForm(NewPasswordFields):
     household_name = forms.CharField(
         label="Nom de la famille",
         max_length=150,
+        validators=[plain_text_validator],
         help_text="Cette information sera utilisée pour le nom de votre foyer.",
     )
+    # The address the mairie recorded, to which the activation link was sent: the link
+    # proves this mailbox only, so it is shown, never typed (the posted value is ignored).
     email = forms.EmailField(
         label="Adresse e-mail",
-        help_text="Important : il s'agira de votre identifiant de connexion, conservez-le bien.",
+        disabled=True,
+        help_text=(
+            "Important : il s'agira de votre identifiant de connexion, conservez-le bien. "
+            "C'est l'adresse à laquelle la mairie vous a écrit ; pour en changer, "
+            "contactez-la."
+        ),
     )
 
     def __init__(self, *args, request=None, **kwargs):
@@ -84,7 +93,33 @@ class ResponsableForm(forms.ModelForm):
         self.fields["civilite"].choices = Civilite.choices
 
 
-ResponsableFormSet = forms.formset_factory(ResponsableForm, extra=1, max_num=2, validate_max=True)
+RESPONSABLE_1_REQUIRED = "Indiquez au moins le responsable 1 du foyer."
+TOO_MANY_RESPONSABLES = "Un foyer compte deux responsables au plus."
+
+
+class BaseResponsableFormSet(forms.BaseFormSet):
+    """Responsable 1 required, responsable 2 optional; French messages for forged counts."""
+
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": RESPONSABLE_1_REQUIRED,
+        "too_many_forms": TOO_MANY_RESPONSABLES,
+    }
+
+    def clean(self):
+        super().clean()
+        if not any(form.cleaned_data for form in self.forms if not form.errors):
+            raise forms.ValidationError(RESPONSABLE_1_REQUIRED, code="too_few_forms")
+
+
+ResponsableFormSet = forms.formset_factory(
+    ResponsableForm,
+    formset=BaseResponsableFormSet,
+    extra=1,
+    max_num=2,
+    validate_max=True,
+    min_num=0,
+)
 
 
 class ChildCheckForm(forms.ModelForm):

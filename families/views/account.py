@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from families.selectors import (
     child_of_foyer,
     foyer_export,
     foyer_for_user,
+    foyer_history_export,
     quotient_valid_on,
     responsable_of_rank,
     user_has_foyer,
@@ -138,15 +141,29 @@ def privacy(request):
 @never_cache
 @foyer_required
 def export(request, foyer):
-    """Download everything the portal holds about the family, as a JSON file."""
+    """« Télécharger mes données »: a zip of everything held about the family, files included.
+
+    ``donnees.json`` holds the account, foyer, responsables, children, quotients, bookings
+    with their history, waiting lists and requests; ``pieces-jointes/`` the files attached
+    to the requests, as they were sent.
+    """
     data = foyer_export(foyer=foyer)
+    history, files = foyer_history_export(foyer=foyer)
+    data.update(history)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2))
+        for path, attachment in files:
+            try:
+                with attachment.file.open("rb") as handle:
+                    archive.writestr(path, handle.read())
+            except FileNotFoundError:
+                data_missing = f"{path}.absent.txt"
+                archive.writestr(data_missing, "Ce fichier n'est plus disponible sur le serveur.")
     filename = (
         f"donnees-espace-famille-{request.tenant.schema_name}-"
-        f"{timezone.localdate().isoformat()}.json"
+        f"{timezone.localdate().isoformat()}.zip"
     )
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -83,11 +83,7 @@ class ActivationWizard(SessionWizardView):
         except FamiliesError as error:
             throttle.code_attempt_failed(request)
             return _code_error(request, error)
-        self.storage.extra_data = {
-            CODE_KEY: link_code,
-            "foyer_id": row.foyer_id,
-            "email": request.GET.get("email", ""),
-        }
+        self.storage.extra_data = {CODE_KEY: link_code, "foyer_id": row.foyer_id}
         return redirect(request.path)
 
     def get(self, request, *args, **kwargs):
@@ -103,10 +99,8 @@ class ActivationWizard(SessionWizardView):
     def get_form_initial(self, step):
         foyer = self.foyer
         if step == "compte":
-            return {
-                "household_name": foyer.name,
-                "email": self.storage.extra_data.get("email") or foyer.email,
-            }
+            # Never the link's ?email=: only the address the mairie recorded is proven.
+            return {"household_name": foyer.name, "email": foyer.email}
         if step == "responsables":
             return [
                 {

@@ -283,3 +283,14 @@ def test_formulas_typed_by_families_are_neutralised(issued_month, client_a, tena
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "2026-GRO-000002" and rows[1][3] == "M. BERNARD Paul"
     assert list(invoice_rows([])) == []
+
+
+@pytest.mark.usefixtures("_december")
+def test_the_form_proposes_the_service_left_to_bill(month, agent_client, tenant_a, in_tenant):
+    from reservations.models import Service
+
+    with in_tenant(tenant_a):
+        # An earlier service in alphabetical order, with nothing to bill.
+        Service.objects.create(name="ACCUEIL DE LOISIRS", billing_mode="postfacturation")
+    page = agent_client.get(f"{RUNS}add/").content.decode()
+    assert f'<option value="{month["service"].pk}" selected>' in page

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from html import escape
 
@@ -375,16 +377,19 @@ def test_export_holds_the_familys_data_and_nobody_elses(
     make_family(tenant_a, in_tenant, name="VOISIN")
 
     client_a.get(EXPORT)
-    # As the pages (8), plus the account's adhesions with their collectivités.
-    with django_assert_max_num_queries(9):
+    # As the pages (8), plus the account's adhesions with their collectivités, plus the
+    # history (foyer_history_export): bookings, their events, waiting lists, threads with
+    # their absence, messages, attachments.
+    with django_assert_max_num_queries(15):
         response = client_a.get(EXPORT)
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/json; charset=utf-8"
-    filename = f"donnees-espace-famille-alpha-{timezone.localdate().isoformat()}.json"
+    assert response["Content-Type"] == "application/zip"
+    filename = f"donnees-espace-famille-alpha-{timezone.localdate().isoformat()}.zip"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert "no-store" in response["Cache-Control"]  # personal data: never kept by a proxy
 
-    raw = response.content.decode("utf-8")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        raw = archive.read("donnees.json").decode("utf-8")
     assert "Végétarien" in raw  # UTF-8, not \u escapes
     assert "password" not in raw.lower()
     assert family.user.password not in raw

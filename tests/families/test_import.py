@@ -92,12 +92,27 @@ def _dry_run(client, content: bytes, name="familles.csv", format=CSV_FORMAT):
     return client.post(IMPORT, {"import_file": upload, "format": format, "resource": "0"})
 
 
+def _confirm(client, data: dict):
+    """Post the confirmation, let the job run (after commit, in-process here), open its page.
+
+    Returns the job page's answer: a redirect to the foyers with the summary, or the errors.
+    """
+    from django.db import DEFAULT_DB_ALIAS
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(using=DEFAULT_DB_ALIAS, execute=True):
+        started = client.post(PROCESS, data)
+    assert started.status_code == 302, started.content.decode()[-2000:]
+    assert "/admin/families/foyer/import/" in started["Location"]
+    return client.get(started["Location"])
+
+
 def _import(client, content: bytes, name="familles.csv", format=CSV_FORMAT):
     """Run the dry run, check it offers confirmation, confirm; return the final response."""
     preview = _dry_run(client, content, name, format)
     assert preview.status_code == 200
     assert "confirm_form" in preview.context, preview.content.decode()[-3000:]
-    return client.post(PROCESS, preview.context["confirm_form"].initial)
+    return _confirm(client, preview.context["confirm_form"].initial)
 
 
 def _counts(tenant, in_tenant) -> tuple[int, int, int]:
@@ -209,8 +224,8 @@ def test_bad_rows_are_reported_by_row_number_and_nothing_is_imported(
     # is refused as a whole: the good first row is not kept either.
     storage = ImportFileStorage()
     storage.save(content)
-    refused = agent_client.post(
-        PROCESS,
+    refused = _confirm(
+        agent_client,
         {
             "import_file_name": storage.name,
             "original_file_name": "familles.csv",

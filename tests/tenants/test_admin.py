@@ -79,6 +79,7 @@ def test_creating_a_collectivite_creates_its_schema(superuser_client):
             "name": "Commune de Gamma",
             "schema_name": "gamma",
             "holiday_zone": "A",
+            "data_retention_years": "3",  # shown since the DPO fieldset (issue 12)
             "domains-TOTAL_FORMS": "1",
             "domains-INITIAL_FORMS": "0",
             "domains-0-domain": "gamma.localhost",

