@@ -343,6 +343,7 @@ CELERY_BEAT_SCHEDULE = {
     "billing-reminders-send": {"task": "billing.tasks.reminders_send_task", "schedule": 86400.0},
 }
 
+
 # PAYMENTS
 def _origin(url: str) -> str:
     """« https://www.payfip.gouv.fr » of a URL: what a CSP source names."""
