@@ -71,10 +71,18 @@ class TenantAdminSite(_RefusingAdminSite):
 
     login_form = TenantAdminAuthenticationForm
     refusal_message = NOT_STAFF_HERE
-    index_title = "Tableau de bord"
+    index_title = "Aujourd'hui"
+    index_template = "admin/today.html"
 
     def has_permission(self, request):
         return is_tenant_staff(request.user, getattr(request, "tenant", None))
+
+    def index(self, request, extra_context=None):
+        """« Aujourd'hui »: what needs doing now for this person's role, then every section."""
+        from portal.today import today_for
+
+        context = {**(extra_context or {}), "today": today_for(user=request.user)}
+        return super().index(request, context)
 
     def each_context(self, request):
         context = super().each_context(request)

@@ -112,7 +112,8 @@ class ThreadAdmin(admin.ModelAdmin):
     actions = ["assign_to_me", "close"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(staff_unread=selectors.staff_unread())
+        # « non lus » are this staff member's own (ThreadRead), not the mairie's as a whole.
+        return selectors.threads_unread_for(super().get_queryset(request), user=request.user)
 
     def get_object(self, request, object_id, from_field=None):
         return _with_health_flag(super().get_object(request, object_id, from_field), request)
@@ -176,7 +177,7 @@ class ThreadAdmin(admin.ModelAdmin):
     def conversation(self, thread):
         rows = selectors.thread_messages(thread=thread)
         unread = selectors.unread_message_ids(
-            messages=rows, by_staff=True, read_mark=thread.staff_read_at
+            messages=rows, by_staff=True, read_mark=getattr(thread, "my_read_at", None)
         )
         masked = selectors.holds_health_data(thread) and not _health_shown(thread)
         return render_to_string(
@@ -193,7 +194,9 @@ class ThreadAdmin(admin.ModelAdmin):
         # Opening a thread reads it for the staff who answer; the page still marks what was
         # new. A reader (the régisseur) leaves it unread for them.
         if obj is not None and request.method == "GET" and self.has_answer_permission(request, obj):
-            services.thread_mark_read(thread=obj, by_staff=True, upto=obj.last_message_at)
+            services.thread_mark_read(
+                thread=obj, by_staff=True, upto=obj.last_message_at, user=request.user
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
