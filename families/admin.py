@@ -20,6 +20,7 @@ from families.models import Child, Foyer, QuotientFamilial, Responsable
 from families.resources import ChildResource, FrenchCSV
 from families.services import adhesion_code_send
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 
 HEALTH_FIELDS = ("allergies", "pai")
 ACCOUNT_ACTIVE = "Compte activé"
@@ -142,7 +143,7 @@ class AccountStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Foyer, site=tenant_admin_site)
-class FoyerAdmin(ImportMixin, admin.ModelAdmin):
+class FoyerAdmin(ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
     # Changelist queries do not grow with the rows: the children count is an annotation
     # and the account status reads foyer.user_id, never the account itself.
     list_display = ["name", "email", "account_status", "children_count"]
@@ -155,6 +156,7 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
         "children__last_name",
         "children__first_name",
     ]
+    phone_search_fields = ("responsables__phone", "responsables__phone_secondary")
     # Searches and filters across children or responsables may match a foyer several times:
     # Django's changelist then applies distinct() (lookup_spawns_duplicates).
     list_filter = ["children__school", "children__classe", AccountStatusFilter]
@@ -299,7 +301,7 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(Child, site=tenant_admin_site)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -310,7 +312,8 @@ class ChildAdmin(admin.ModelAdmin):
         "foyer",
     ]
     list_filter = ["school", "classe", "regime", "sexe"]
-    search_fields = ["last_name", "first_name", "foyer__name"]
+    search_fields = ["last_name", "first_name", "foyer__name", "foyer__email", "school", "classe"]
+    phone_search_fields = ("foyer__responsables__phone", "foyer__responsables__phone_secondary")
     list_select_related = ["foyer"]
     autocomplete_fields = ["foyer"]
     fieldsets = [

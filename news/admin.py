@@ -14,6 +14,7 @@ from news.models import Post
 from news.rules import PUBLICATION_LABELS, PublicationState, publication_state
 from news.selectors import audience_foyers, publication_q
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations.models import Service
 
 EVERYONE = "Toutes les familles"
@@ -58,7 +59,7 @@ class PublicationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post, site=tenant_admin_site)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "category",

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from requests_inbox import selectors, services
 from requests_inbox.exceptions import RequestsError
 from requests_inbox.forms import Decision, ThreadAdminForm
@@ -85,7 +86,7 @@ class UnreadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Thread, site=tenant_admin_site)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     # The changelist is one query whatever the rows: the unread count is an aggregate of the
     # same statement, the foyer and the assignee are joins.
     form = ThreadAdminForm
@@ -99,7 +100,9 @@ class ThreadAdmin(admin.ModelAdmin):
         "last_message_at",
     ]
     list_filter = ["status", "category", AssignedFilter, UnreadFilter]
-    search_fields = ["subject", "foyer__name"]
+    # Message text too: « the e-mail about the trip » is found by what it said.
+    search_fields = ["subject", "foyer__name", "foyer__email", "messages__body"]
+    phone_search_fields = ("foyer__responsables__phone",)
     list_select_related = ["foyer", "assigned_to"]
     readonly_fields = [
         "foyer",
@@ -241,7 +244,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Absence, site=tenant_admin_site)
-class AbsenceAdmin(admin.ModelAdmin):
+class AbsenceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["child", "start", "end", "status", "decided_at", "thread"]
     list_filter = ["status"]
     search_fields = ["child__last_name", "child__first_name", "thread__foyer__name"]

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from families.admin import can_view_health
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations import admin_bookings, admin_closures  # noqa: F401 (register their admins)
 from reservations.exports import csv_response
 from reservations.models import Prestation, PrestationDay, Service, WaitingListEntry
@@ -64,7 +65,7 @@ def bad_date_response(request, admin_site) -> HttpResponse:
 
 
 @admin.register(Service, site=tenant_admin_site)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "billing_mode", "display_order", "sheet_links"]
     list_filter = ["billing_mode"]
     search_fields = ["name"]
@@ -184,7 +185,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prestation, site=tenant_admin_site)
-class PrestationAdmin(admin.ModelAdmin):
+class PrestationAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "service", "kind", "capacity", "booking_rule", "cancellation_rule"]
     list_filter = ["service", "kind", "booking_rule", "requires_approval"]
     search_fields = ["name", "service__name"]
@@ -232,10 +233,10 @@ class PrestationDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitingListEntry, site=tenant_admin_site)
-class WaitingListEntryAdmin(admin.ModelAdmin):
+class WaitingListEntryAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["day", "prestation", "child", "created_at", "promoted_to"]
     list_filter = ["prestation", ("promoted_to", admin.EmptyFieldListFilter)]
-    search_fields = ["child__last_name", "child__first_name"]
+    search_fields = ["child__last_name", "child__first_name", "child__foyer__name"]
     date_hierarchy = "day"
     list_select_related = ["prestation", "child", "promoted_to"]
     readonly_fields = ["created_at", "promoted_to"]

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations import lifecycle, policy
 from reservations.exceptions import ReservationsError
 from reservations.lifecycle import State
@@ -120,7 +121,7 @@ class BookingEventInline(admin.TabularInline):
 
 
 @admin.register(Booking, site=tenant_admin_site)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     form = BookingAdminForm
     list_display = ["day", "prestation", "child", "state", "state_reason", "updated_at"]
     list_filter = [
@@ -131,7 +132,14 @@ class BookingAdmin(admin.ModelAdmin):
         "child__school",
         "child__classe",
     ]
-    search_fields = ["child__last_name", "child__first_name", "child__foyer__name"]
+    search_fields = [
+        "child__last_name",
+        "child__first_name",
+        "child__foyer__name",
+        "prestation__name",
+        "prestation__service__name",
+    ]
+    phone_search_fields = ("child__foyer__responsables__phone",)
     date_hierarchy = "day"
     list_select_related = ["prestation__service", "child"]
     autocomplete_fields = ["child"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations.exceptions import CLOSURE_RUNNING, ClosureError
 from reservations.models import Closure, ClosureStatus, Prestation
 from reservations.selectors.closures import closure_preview
@@ -134,7 +135,7 @@ class ClosureForm(forms.ModelForm):
 
 
 @admin.register(Closure, site=tenant_admin_site)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     form = ClosureForm
     list_display = ["period", "service", "scope", "reason", "outcome"]
     list_filter = ["service", "status"]
