@@ -19,6 +19,7 @@ from families.exceptions import FoyerHasNoEmail
 from families.models import Child, Foyer, QuotientFamilial, Responsable
 from families.resources import ChildResource, FrenchCSV
 from families.services import adhesion_code_send
+from families.timeline import timeline_page
 from portal.admin_sites import tenant_admin_site
 from portal.search import ForgivingSearchMixin
 
@@ -44,6 +45,46 @@ def _without_health(fields):
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+class TimelineMixin:
+    """The history of a child or a foyer (families.timeline): its latest entries under the
+    form, all of them, page by page, behind « Historique »."""
+
+    timeline_on_form = 10
+
+    def _timeline_of(self, obj):
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            foyer, child = self._timeline_of(obj)
+            context["timeline"] = timeline_page(
+                foyer=foyer, child=child, per_page=self.timeline_on_form
+            )
+            context["timeline_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        foyer, child = self._timeline_of(obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Historique de {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "timeline": timeline_page(foyer=foyer, child=child, page=request.GET.get("p", 1)),
+            "timeline_url": request.path,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/families/timeline.html", context)
 
 
 class ImportFileStorage(CacheStorage):
@@ -143,7 +184,7 @@ class AccountStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Foyer, site=tenant_admin_site)
-class FoyerAdmin(ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
+class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
     # Changelist queries do not grow with the rows: the children count is an annotation
     # and the account status reads foyer.user_id, never the account itself.
     list_display = ["name", "email", "account_status", "children_count"]
@@ -175,6 +216,9 @@ class FoyerAdmin(ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
         return (
             super().get_queryset(request).annotate(children_count=Count("children", distinct=True))
         )
+
+    def _timeline_of(self, foyer):
+        return foyer, None
 
     @admin.display(description="compte")
     def account_status(self, foyer):
@@ -301,7 +345,7 @@ class FoyerAdmin(ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(Child, site=tenant_admin_site)
-class ChildAdmin(ForgivingSearchMixin, admin.ModelAdmin):
+class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -321,6 +365,9 @@ class ChildAdmin(ForgivingSearchMixin, admin.ModelAdmin):
         ("Scolarité et repas", {"fields": ["school", "classe", "regime"]}),
         ("Santé", {"fields": list(HEALTH_FIELDS)}),
     ]
+
+    def _timeline_of(self, child):
+        return None, child
 
     @admin.display(description="date de naissance", ordering="birth_date")
     def birth_date_display(self, child):
