@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
+from portal.admin_french import with_french_titles
 from tenants.selectors import membership_role
 
 NOT_STAFF_HERE = (
@@ -48,6 +49,11 @@ class _RefusingAdminSite(AdminSite):
     Django's default sends them back to the login page, which tells nothing and invites
     trying other passwords.
     """
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every page title in French with its article and agreement (portal.admin_french).
+        admin_class = with_french_titles(admin_class or ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
