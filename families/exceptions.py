@@ -69,3 +69,10 @@ class TooManyAttempts(FamiliesError):
 
 class FoyerHasNoEmail(FamiliesError):
     message = "Ce foyer n'a pas d'adresse e-mail de connexion : renseignez-la avant l'envoi."
+
+
+class FoyerEmailTaken(FamiliesError):
+    def __init__(self):
+        from families.models import FOYER_EMAIL_TAKEN
+
+        super().__init__(FOYER_EMAIL_TAKEN)
