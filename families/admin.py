@@ -11,6 +11,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
 from import_export.tmp_storages import CacheStorage
@@ -346,15 +347,8 @@ class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAd
 
 @admin.register(Child, site=tenant_admin_site)
 class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
-    list_display = [
-        "last_name",
-        "first_name",
-        "birth_date_display",
-        "school",
-        "classe",
-        "regime",
-        "foyer",
-    ]
+    # Readable at 1 366 px: the name and the school in one column each, PAI and foyer kept.
+    list_display = ["name", "birth_date_display", "school_classe", "regime", "foyer_link"]
     list_filter = ["school", "classe", "regime", "sexe"]
     search_fields = ["last_name", "first_name", "foyer__name", "foyer__email", "school", "classe"]
     phone_search_fields = ("foyer__responsables__phone", "foyer__responsables__phone_secondary")
@@ -374,9 +368,27 @@ class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
         # The French DATE_FORMAT spells the month out; the short one reads JJ/MM/AAAA.
         return date_format(child.birth_date, "SHORT_DATE_FORMAT")
 
+    @admin.display(description="enfant", ordering="last_name")
+    def name(self, child):
+        return f"{child.last_name} {child.first_name}"
+
+    @admin.display(description="école / classe", ordering="school")
+    def school_classe(self, child):
+        return " — ".join(part for part in (child.school, child.classe) if part) or "—"
+
+    @admin.display(description="foyer", ordering="foyer__name")
+    def foyer_link(self, child):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:families_foyer_change", args=[child.foyer_id]),
+            child.foyer.name,
+        )
+
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        return [*columns, "pai"] if can_view_health(request) else columns
+        if not can_view_health(request):
+            return columns
+        return [*columns[:-1], "pai", columns[-1]]
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))

@@ -6,6 +6,7 @@ there, through the lifecycle, and never delete.
 
 from datetime import date, timedelta
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -23,8 +24,34 @@ from reservations.models import Prestation, PrestationDay, Service, WaitingListE
 from reservations.selectors import reports
 from reservations.services.waitlist import capacity_raised
 
+# Days a prestation can run, ticked rather than typed (« 1,2,4,5 » was the old way).
+WEEKDAY_CHOICES = [
+    (1, "Lundi"),
+    (2, "Mardi"),
+    (3, "Mercredi"),
+    (4, "Jeudi"),
+    (5, "Vendredi"),
+    (6, "Samedi"),
+]
+NO_WEEKDAY = "Cochez au moins un jour : une prestation sans jour n'a jamais lieu."
 
-class PrestationInline(admin.TabularInline):
+
+class WeekdaysCheckboxes:
+    """The prestation's ``weekdays`` as one checkbox per day."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "weekdays":
+            return forms.TypedMultipleChoiceField(
+                label="Jours",
+                choices=WEEKDAY_CHOICES,
+                coerce=int,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": NO_WEEKDAY},
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class PrestationInline(WeekdaysCheckboxes, admin.TabularInline):
     model = Prestation
     extra = 0
     fields = ["name", "kind", "weekdays", "capacity", "booking_rule", "display_order"]
@@ -185,8 +212,8 @@ class ServiceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Prestation, site=tenant_admin_site)
-class PrestationAdmin(ForgivingSearchMixin, admin.ModelAdmin):
-    list_display = ["name", "service", "kind", "capacity", "booking_rule", "cancellation_rule"]
+class PrestationAdmin(WeekdaysCheckboxes, ForgivingSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "service", "days", "capacity", "booking_rule", "cancellation_rule"]
     list_filter = ["service", "kind", "booking_rule", "requires_approval"]
     search_fields = ["name", "service__name"]
     list_select_related = ["service"]
@@ -212,6 +239,11 @@ class PrestationAdmin(ForgivingSearchMixin, admin.ModelAdmin):
             {"fields": ["cancellation_rule", "requires_approval", "is_meal"]},
         ),
     ]
+
+    @admin.display(description="jours")
+    def days(self, obj):
+        names = dict(WEEKDAY_CHOICES)
+        return ", ".join(names.get(day, str(day)).lower() for day in sorted(obj.weekdays))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
