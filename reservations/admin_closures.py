@@ -148,6 +148,15 @@ class ClosureAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prestations")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "service":
+            # A closure is not the place to create, change or delete a service.
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
     def get_fieldsets(self, request, obj=None):
         fields = ["service", "prestations", "start", "end", "reason"]
         if obj is None:
