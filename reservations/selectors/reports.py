@@ -71,6 +71,11 @@ class PrestationSheet:
     def awaiting(self) -> int:
         return sum(row.awaiting for row in self.rows)
 
+    @property
+    def regimes(self) -> str:
+        """« Classique : 2 · Végétarien : 1 », the régimes present only."""
+        return " · ".join(f"{regime} : {n}" for regime, n in self.by_regime.items() if n)
+
 
 @dataclass
 class DaySheet:
