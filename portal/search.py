@@ -15,7 +15,8 @@ Why functions and a lookup rather than a normalised column per model: every list
 columns of several models (a child's name, its foyer's, the responsables' phones); one
 function per rule keeps the rule in one place and needs no copy kept in step on each row.
 An infix search (« contains ») cannot use a B-tree index anyway, and a collectivité's
-lists are thousands of rows, not millions: measured in the commit that added this.
+lists are thousands of rows, not millions: among 10 000 children a search takes about
+0,1 s (measured on the development machine, under load).
 """
 
 from __future__ import annotations
