@@ -12,7 +12,7 @@ import socket
 from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -359,7 +359,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reservations.tasks.holds_release_task",
         "schedule": 60.0,
     },
+    # Prépaiement orders whose hold ran out are closed and their families told.
+    "billing-orders-expire": {"task": "billing.tasks.orders_expire_task", "schedule": 60.0},
+    # PayFiP payments still pending are asked again (the notification may never come).
+    "billing-payments-poll": {"task": "billing.tasks.payments_poll_task", "schedule": 300.0},
+    # Reminders of unpaid invoices, at each collectivité's delays, once a day.
+    "billing-reminders-send": {"task": "billing.tasks.reminders_send_task", "schedule": 86400.0},
 }
+
+
+# PAYMENTS
+def _origin(url: str) -> str:
+    """« https://www.payfip.gouv.fr » of a URL: what a CSP source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Stripe Checkout when a key is set (one account for the platform; each session names its
+# collectivité); otherwise the demonstration provider, outside production only. PayFiP is
+# configured per collectivité (billing.PaymentSettings); its addresses are the DGFiP's.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY.")
+PAYFIP_SERVICE_URL = os.environ.get(
+    "PAYFIP_SERVICE_URL", "https://www.payfip.gouv.fr/tpa/services/securite"
+)
+PAYFIP_PAYMENT_URL = os.environ.get(
+    "PAYFIP_PAYMENT_URL", "https://www.payfip.gouv.fr/tpa/paiementws.web"
+)
 
 # EMAIL
 DEFAULT_FROM_EMAIL = os.environ.get(
@@ -483,7 +511,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # « Payer » posts here, then the browser is sent to the payment provider's page:
+        # Chromium applies form-action to that redirect too.
+        "form-action": ["'self'", "https://checkout.stripe.com", _origin(PAYFIP_PAYMENT_URL)],
     }
 }
 # django-permissions-policy: no page needs the camera, microphone, location or payment API.
