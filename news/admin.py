@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from news import services
 from news.exceptions import NewsError
-from news.models import Post
+from news.models import Category, Post
 from news.rules import PUBLICATION_LABELS, PublicationState, publication_state
 from news.selectors import audience_foyers, publication_q
 from portal.admin_sites import tenant_admin_site
@@ -101,13 +104,28 @@ class PostAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_filter = ["category", AudienceFilter, PublicationFilter, "pinned"]
     search_fields = ["title", "body"]
     list_select_related = ["service"]
-    readonly_fields = ["preview", "audience_size", "emailed_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "preview",
+        "audience_size",
+        "closure_link",
+        "emailed_at",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "category", "pinned"]}),
         ("Texte", {"fields": ["body", "preview", "attachment"]}),
         (
             "Publication",
-            {"fields": ["publish_at", "unpublish_at", "service", "audience_size"]},
+            {
+                "fields": [
+                    "publish_at",
+                    "unpublish_at",
+                    "service",
+                    "audience_size",
+                    "closure_link",
+                ]
+            },
         ),
         ("Suivi", {"fields": ["emailed_at", "created_at", "updated_at"]}),
     ]
@@ -141,6 +159,27 @@ class PostAdmin(ForgivingSearchMixin, admin.ModelAdmin):
             return "—"
         count = audience_foyers(post=obj, now=timezone.now()).count()
         return f"{count} foyer{'s' if count > 1 else ''} ayant un compte"
+
+    @admin.display(description="fermeture")
+    def closure_link(self, obj):
+        """A post announcing a closure leads to the closure itself: it is the closure that
+        takes the days out of the grid and the sheets and cancels their bookings."""
+        if obj is None or obj.pk is None or obj.category != Category.FERMETURE:
+            return "—"
+        from reservations.models import Closure
+
+        closure = Closure.objects.filter(news_post=obj).first()
+        if closure is not None:
+            url = reverse("admin:reservations_closure_change", args=[closure.pk])
+            return format_html('<a href="{}">{}</a>', url, closure)
+        query = urlencode({"service": obj.service_id or "", "reason": obj.title})
+        url = reverse("admin:reservations_closure_add")
+        return format_html(
+            '<a href="{}?{}">Créer la fermeture annoncée</a> (annule les réservations de ces '
+            "jours et prévient les familles)",
+            url,
+            query,
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "service":

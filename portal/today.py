@@ -9,10 +9,10 @@ prestation, last month's services not invoiced yet, the unpaid invoices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 DECIDE_BOOKINGS = "reservations.decide"
@@ -50,6 +50,7 @@ class Today:
     pending_absences: int | None = None
     days: list = field(default_factory=list)
     billing: bool = False
+    chart: dict = field(default_factory=dict)
     month_start: date | None = None
     month_end: date | None = None
     to_invoice: list[ToInvoice] = field(default_factory=list)
@@ -67,18 +68,16 @@ class Today:
         return any(count is not None for count in counts)
 
 
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
-
-
 def today_for(*, user, now: datetime | None = None) -> Today:
     """Return what ``user`` sees on « Aujourd'hui » in the current collectivité."""
-    from billing.models import Invoice, InvoiceRun, InvoiceStatus, RunStatus
+    from billing.models import Invoice, InvoiceStatus
+    from billing.reports import chart_context
+    from billing.rules import last_month
+    from billing.services.invoicing import services_to_bill
     from requests_inbox.models import Absence, AbsenceStatus
     from requests_inbox.selectors import unread_threads_count
     from reservations.lifecycle import State
-    from reservations.models import BillingMode, Booking, Service
+    from reservations.models import Booking
     from reservations.selectors import reports
 
     now = now or timezone.now()
@@ -96,23 +95,10 @@ def today_for(*, user, now: datetime | None = None) -> Today:
         result.billing = True
         first, last = last_month(today)
         result.month_start, result.month_end = first, last
-        served = Booking.objects.filter(
-            prestation__service=OuterRef("pk"),
-            day__range=(first, last),
-            state__in=[State.VALIDATED, State.CANCEL_REQUESTED],
-        )
-        invoiced = InvoiceRun.objects.filter(
-            service=OuterRef("pk"),
-            status=RunStatus.DONE,
-            period_start__lte=first,
-            period_end__gte=last,
-        )
+        result.chart = chart_context(today=today)
         result.to_invoice = [
-            ToInvoice(pk, name)
-            for pk, name in Service.objects.filter(billing_mode=BillingMode.POSTFACTURATION)
-            .filter(Exists(served), ~Exists(invoiced))
-            .order_by("display_order", "name")
-            .values_list("pk", "name")
+            ToInvoice(service.pk, service.name)
+            for service in services_to_bill(start=first, end=last)
         ]
         unpaid = Invoice.objects.filter(
             status__in=[InvoiceStatus.DUE, InvoiceStatus.PARTIAL]

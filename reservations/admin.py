@@ -18,8 +18,8 @@ from django.utils.html import format_html
 from families.admin import can_view_health
 from portal.admin_sites import tenant_admin_site
 from portal.search import ForgivingSearchMixin
+from portal.spreadsheets import csv_response
 from reservations import admin_bookings, admin_closures  # noqa: F401 (register their admins)
-from reservations.exports import csv_response
 from reservations.models import Prestation, PrestationDay, Service, WaitingListEntry
 from reservations.selectors import reports
 from reservations.services.waitlist import capacity_raised

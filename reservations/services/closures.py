@@ -20,7 +20,6 @@ prepaid tickets (billing.services.credits).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -66,7 +65,7 @@ CLOSURE_FAILED = (
     "L'application de la fermeture s'est arrêtée : les annulations déjà faites sont "
     "conservées ; enregistrez à nouveau la fermeture pour terminer."
 )
-CREDIT_FAILED = "Avoir non émis pour le ticket {number} : {message}"
+CREDIT_FAILED = "Avoirs des tickets prépayés non émis : {message}"
 
 
 def _check_allowed(user) -> None:
@@ -366,39 +365,25 @@ def _barrier(prestations: Sequence[Prestation], start: date, end: date) -> None:
 
 
 def _credit_prepaid(*, closure: Closure, bookings: list[Booking], user) -> tuple[int, list[str]]:
-    """Credit, on each prepaid ticket, the lines of ``bookings`` it charged; return how many
-    avoirs were issued and why some could not be.
+    """Credit the prepaid tickets that charged ``bookings`` (the money goes to each foyer's
+    account: billing.services.credits); return how many avoirs were issued and, when billing
+    refused, why.
 
-    Each avoir in a savepoint of its own: a ticket that cannot be credited (already paid,
-    which the régie refunds) does not stop the closure.
+    In a savepoint of its own: a ticket that cannot be credited does not stop the closure.
     """
     from billing.exceptions import BillingError
-    from billing.models import Invoice, InvoiceKind, InvoiceLine
-    from billing.services.credits import credit_note_issue
+    from billing.services.credits import paid_bookings_credit
 
-    lines = InvoiceLine.objects.filter(
-        booking__in=[b.pk for b in bookings],
-        invoice__kind=InvoiceKind.PREPAID,
-        credit_lines__isnull=True,
-    ).values_list("invoice_id", "invoice__number", "pk")
-    by_invoice: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for invoice_id, number, line_id in lines:
-        by_invoice[(invoice_id, number)].append(line_id)
-    issued, failures = 0, []
-    for (invoice_id, number), line_ids in sorted(by_invoice.items()):
-        try:
-            with transaction.atomic():
-                credit_note_issue(
-                    invoice=Invoice(pk=invoice_id),
-                    reason=f"Fermeture {closure.period_label} : {closure.reason}",
-                    user=user,
-                    line_ids=line_ids,
-                )
-        except BillingError as error:
-            failures.append(CREDIT_FAILED.format(number=number, message=error.message))
-        else:
-            issued += 1
-    return issued, failures
+    try:
+        with transaction.atomic():
+            credits = paid_bookings_credit(
+                booking_ids=[b.pk for b in bookings],
+                reason=f"Fermeture {closure.period_label} : {closure.reason}",
+                user=user,
+            )
+    except BillingError as error:
+        return 0, [CREDIT_FAILED.format(message=error.message)]
+    return len(credits), []
 
 
 def _apply_batch(

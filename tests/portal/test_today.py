@@ -14,7 +14,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.models import Invoice, InvoiceRun
+from billing.models import Invoice, InvoiceLine, InvoiceRun
 from requests_inbox.models import Absence, Category, Message, Thread
 from requests_inbox.services import thread_mark_read
 from reservations.lifecycle import State
@@ -94,11 +94,26 @@ def morning(tenant_a, in_tenant):
         BookingFactory(child=lea, prestation=cantine, day=FRIDAY)
         BookingFactory(child=lea, prestation=centre, day=FRIDAY, state=State.PENDING_APPROVAL)
         BookingFactory(child=tom, prestation=cantine, day=TODAY - dt.timedelta(days=20))
-        BookingFactory(child=tom, prestation=centre, day=dt.date(2026, 2, 11))
-        # February: the school is served and not invoiced; the centre was.
+        centre_day = BookingFactory(child=tom, prestation=centre, day=dt.date(2026, 2, 11))
+        # February: the school is served and not invoiced; the centre's day is on an invoice.
         BookingFactory(child=lea, prestation=cantine, day=dt.date(2026, 2, 12))
         InvoiceRun.objects.create(
             service=loisirs, period_start=FEBRUARY[0], period_end=FEBRUARY[1], status="done"
+        )
+        billed = invoice(
+            foyer, loisirs, total="8.00", paid="8.00", status="paid", number="2026-AL-000001"
+        )
+        InvoiceLine.objects.create(
+            invoice=billed,
+            child=tom,
+            child_name="Tom ROUX",
+            prestation=centre,
+            label="CENTRE",
+            day=centre_day.day,
+            quantity=1,
+            unit_price=Decimal("8.00"),
+            amount=Decimal("8.00"),
+            booking=centre_day,
         )
         invoice(foyer, school, total="44.80", paid="10.00", status="partial")
         invoice(foyer, school, total="7.20", number="2026-GS-000002", month=2)
@@ -198,8 +213,9 @@ def test_the_page_runs_the_same_queries_whatever_the_volume(morning, client_a, t
             request_thread(child.foyer, f"Demande {n}", absence_of=child)
             invoice(child.foyer, site, total="3.60", number=f"2026-AS-{n:06d}")
     # Session, account, role (3); pending bookings, unread requests, absences, the two
-    # days' counts, the services to invoice, the unpaid invoices (6).
-    assert (few, count()) == (9, 9)
+    # days' counts, the services to invoice, the unpaid invoices (6); the chart of
+    # collections and arrears by month: payments, then invoices due (2).
+    assert (few, count()) == (11, 11)
 
 
 def test_staff_logging_in_on_the_portal_land_on_today_and_families_at_home(client_a, tenant_a):

@@ -379,9 +379,11 @@ def _prepaid_ticket(foyer, booking, *, paid: bool) -> Invoice:
     return ticket
 
 
-def test_prepaid_days_are_credited_and_what_cannot_be_is_said(
+def test_prepaid_days_are_credited_the_paid_ones_to_the_foyers_account(
     school, agent, tenant_a, in_tenant, django_capture_on_commit_callbacks
 ):
+    from billing.services.accounts import account_balance
+
     with in_tenant(tenant_a):
         due = _prepaid_ticket(school["durand"], school["noe"], paid=False)
         paid = _prepaid_ticket(school["martin"], school["lea_cantine"], paid=True)
@@ -389,10 +391,16 @@ def test_prepaid_days_are_credited_and_what_cannot_be_is_said(
             closure = close(school, agent)
         closure.refresh_from_db()
         due.refresh_from_db()
-        credit = CreditNote.objects.get()
-    assert (credit.invoice_id, credit.total, due.status) == (due.pk, Decimal("3.60"), "credited")
-    assert credit.reason == "Fermeture le jeudi 12/03/2026 : Grève"
-    assert (closure.status, closure.credits_issued) == ("done", 1)
-    # A paid ticket is refunded by the régie (the payments work credits the foyer's account):
-    # the closure goes through and says which ticket is left.
-    assert closure.error.startswith(f"Avoir non émis pour le ticket {paid.number} : ")
+        paid.refresh_from_db()
+        credits = {c.invoice_id: c for c in CreditNote.objects.all()}
+        martin_balance = account_balance(foyer_id=school["martin"].pk)
+    assert (credits[due.pk].total, due.status) == (Decimal("3.60"), "credited")
+    assert credits[due.pk].reason == "Fermeture le jeudi 12/03/2026 : Grève"
+    # The paid ticket is cancelled by its avoir too; the 3,60 € paid wait on the family's
+    # account for its next payment.
+    assert (credits[paid.pk].total, paid.status, martin_balance) == (
+        Decimal("3.60"),
+        "credited",
+        Decimal("3.60"),
+    )
+    assert (closure.status, closure.credits_issued, closure.error) == ("done", 2, "")
