@@ -194,7 +194,7 @@ def test_the_setting_selects_the_bucket_only_when_a_bucket_is_named(
 
 @pytest.mark.usefixtures("month")  # tests.billing.conftest: November 2026, two foyers
 def test_an_invoice_runs_pdfs_are_written_to_the_bucket_and_served_from_it(
-    bucket, tenant_a, in_tenant, client_a, django_capture_on_commit_callbacks
+    bucket, tenant_a, in_tenant, client_a, django_capture_on_commit_callbacks, settings
 ):
     with in_tenant(tenant_a), time_machine.travel(dt.datetime(2026, 12, 1, 9), tick=False):
         service = Service.objects.get(name="GROUPE SCOLAIRE")
@@ -207,6 +207,7 @@ def test_an_invoice_runs_pdfs_are_written_to_the_bucket_and_served_from_it(
     response = client_a.get(reverse("billing:staff_pdf", args=[invoices[0].pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert not settings.PRIVATE_MEDIA_ROOT.exists()  # nothing on this machine's disk
 
 
 def test_a_collectivite_moves_with_its_files_in_the_bucket(
