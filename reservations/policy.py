@@ -17,7 +17,14 @@ from reservations.calendar import WEEKEND, ClosureCalendar
 from reservations.exceptions import FULL, NOT_RUNNING
 from reservations.models import BookingRuleKind, CancellationRuleKind, Prestation
 
-__all__ = ["FULL", "NOT_RUNNING", "booking_refusal", "booking_refusals", "prestation_rules"]
+__all__ = [
+    "FULL",
+    "NOT_RUNNING",
+    "booking_horizon",
+    "booking_refusal",
+    "booking_refusals",
+    "prestation_rules",
+]
 ALL_WEEKDAYS = frozenset(range(1, 8))
 
 
@@ -79,6 +86,11 @@ def closure_calendar(prestation: Prestation, closures: dict[date, str]) -> Closu
     )
 
 
+def booking_horizon(now: datetime) -> rules.BookingHorizon:
+    """Return the days families may book at ``now`` (rules.booking_horizon; no query)."""
+    return rules.booking_horizon(rules.local_day(now))
+
+
 def refusal(
     *,
     prestation: Prestation,
@@ -87,11 +99,14 @@ def refusal(
     closures: dict[date, str],
     calendar: ClosureCalendar | None = None,
     prestation_rules_: rules.PrestationRules | None = None,
+    horizon: rules.BookingHorizon | None = None,
 ) -> str | None:
     """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can).
 
-    Pure given its arguments: call it per grid cell, passing the prestation's ``calendar``
-    and ``prestation_rules_`` when judging many days of it.
+    Pure given its arguments: call it per grid cell, passing the prestation's ``calendar``,
+    ``prestation_rules_`` and the ``horizon`` when judging many days of it. Every booking
+    by a family (a cell, the cart, the Vue Agenda, the waiting list, « Valider ») is judged
+    here, so none lands past the horizon.
     """
     if day.isoweekday() not in prestation.weekdays:
         return NOT_RUNNING
@@ -100,6 +115,7 @@ def refusal(
         day,
         now,
         calendar=calendar or closure_calendar(prestation, closures),
+        horizon=horizon or booking_horizon(now),
     )
     return None if decision.allowed else decision.reason
 
@@ -115,6 +131,7 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
     lines = list(lines)
     prestations = {line.prestation_id: line.prestation for line in lines}
     closures = closures_for(prestations.values(), {line.day for line in lines})
+    horizon = booking_horizon(now)
     refusals = {}
     for line in lines:
         reason = refusal(
@@ -122,6 +139,7 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
             day=line.day,
             now=now,
             closures=closures[line.prestation_id],
+            horizon=horizon,
         )
         if reason:
             refusals[line.pk] = reason

@@ -12,6 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
 from reservations.forms import AgendaForm, CellForm, GridQueryForm
 from reservations.lifecycle import State
+from reservations.policy import booking_horizon
 from reservations.pricing import prepaid_total
 from reservations.selectors.cells import LEGEND, cell_dom_id
 from reservations.selectors.grid import period_cells, period_grid
@@ -47,6 +49,10 @@ TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} m
 PENDING = "{count} la validation de la mairie."
 CLEARED = "Votre panier a été vidé."
 AGENDA_ADDED = "{count} à votre panier : n'oubliez pas de le valider."
+MOVED_WITHIN = (
+    "Les réservations se consultent du {first:%d/%m/%Y} au {last:%d/%m/%Y} : "
+    "voici les semaines les plus proches de la date demandée."
+)
 # How a click's outcome is shown: a message level without htmx, an alert class with it.
 MESSAGE_LEVELS = {
     Level.SUCCESS: messages.SUCCESS,
@@ -120,15 +126,20 @@ def index(request):
     if service is None:
         raise Http404(UNKNOWN_SERVICE)
     now = timezone.now()
+    asked = query.value("debut")
     grid = period_grid(
         foyer=foyer,
         child=child,
         service=service,
-        start=query.value("debut") or timezone.localdate(now),
+        start=asked or timezone.localdate(now),
         weeks=WEEKS_SHOWN,
         now=now,
         services=services,
     )
+    if asked and not grid.horizon.shows(asked, WEEKS_SHOWN):
+        messages.info(
+            request, MOVED_WITHIN.format(first=grid.horizon.first_shown, last=grid.horizon.last_day)
+        )
     return render(request, "reservations/index.html", {"grid": grid, "legend": LEGEND})
 
 
@@ -140,9 +151,11 @@ def toggle(request, foyer):
     With htmx the answer is the cell, the cart panel (out of band) and the message (live
     region); without, a redirect to the grid.
     """
-    form = CellForm(request.POST)
+    now = timezone.now()
+    form = CellForm(request.POST, horizon=booking_horizon(now), weeks=WEEKS_SHOWN)
     if not form.is_valid():
-        return HttpResponseBadRequest(BAD_CELL)
+        outside = form.has_error(NON_FIELD_ERRORS, "outside")
+        return HttpResponseBadRequest(form.non_field_errors()[0] if outside else BAD_CELL)
     data = form.cleaned_data
     child = _own_child(foyer, data["child"])
     prestation = next(
@@ -150,7 +163,7 @@ def toggle(request, foyer):
     )
     if prestation is None:
         raise Http404(UNKNOWN_PRESTATION)
-    day, now = data["day"], timezone.now()
+    day = data["day"]
     outcome = cell_click(
         foyer=foyer, child=child, prestation=prestation, day=day, user=request.user, now=now
     )
@@ -251,22 +264,30 @@ def agenda(request, foyer):
     """Vue Agenda: every chosen weekday of a period into the cart, with what was skipped."""
     children = list(foyer.children.all())
     prestations = [p for service in service_options() for p in service.prestations]
-    form = AgendaForm(request.POST or None, children=children, prestations=prestations)
+    form = AgendaForm(
+        request.POST or None,
+        children=children,
+        prestations=prestations,
+        horizon=booking_horizon(timezone.now()),
+    )
     result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         child = _own_child(foyer, data["child"])
         prestation = next(p for p in prestations if p.pk == data["prestation"])
-        result = agenda_add(
-            child=child,
-            prestation=prestation,
-            start=data["start"],
-            end=data["end"],
-            weekdays=data["weekdays"],
-            week_parity=data["week_parity"] or None,
-            user=request.user,
-        )
-        if result.added:
+        try:
+            result = agenda_add(
+                child=child,
+                prestation=prestation,
+                start=data["start"],
+                end=data["end"],
+                weekdays=data["weekdays"],
+                week_parity=data["week_parity"] or None,
+                user=request.user,
+            )
+        except ReservationsError as error:
+            form.add_error("end", error.message)
+        if result and result.added:
             messages.success(
                 request,
                 AGENDA_ADDED.format(

@@ -24,6 +24,7 @@ from reservations.services.records import booking_insert
 
 NOT_IN_CART = "Seules les demandes encore dans le panier peuvent être retirées."
 NOT_A_FORFAIT = "Cette prestation n'est pas un forfait."
+PERIOD_GONE = "Cette période est passée : choisissez des jours à venir."
 
 
 def cart_add(*, child: Child, prestation: Prestation, day: date, user=None, now=None) -> Booking:
@@ -144,9 +145,15 @@ def agenda_add(
 
     Closed days (holidays, school holidays, closures, days the prestation does not run) and
     days that cannot be booked any more are skipped with their reason; nothing is half-done
-    for a day: each is added whole or skipped.
+    for a day: each is added whole or skipped. A period that is over, or that ends past the
+    booking horizon, is refused whole (ReservationsError): nothing is added.
     """
     now = now or timezone.now()
+    horizon = policy.booking_horizon(now)
+    if end < horizon.today:
+        raise ReservationsError(PERIOD_GONE)
+    if not horizon.allows(end):
+        raise ReservationsError(horizon.refusal)
     closures = policy.closures_for([prestation], _days(start, end))[prestation.pk]
     calendar = policy.closure_calendar(prestation, closures)
     days = calendar.open_days(start, end, weekdays, week_parity)
