@@ -29,7 +29,14 @@ TENANT_APP_LABELS = ("families", "reservations", "billing", "news", "requests_in
 UNDELETABLE = ("reservations.booking", "reservations.bookingevent", "billing")
 
 # The bookings' history is written by services only: no role adds or changes an event.
-_BOOKINGS = {"reservations.booking": WRITE, "reservations.bookingevent": VIEW}
+# Waiting lists are joined by families and served by the lifecycle, first come first
+# served: staff read them and may take a child off one, never type or edit an entry (that
+# would jump the queue; staff who want to give a place book it, deadlines overridden).
+_BOOKINGS = {
+    "reservations.booking": WRITE,
+    "reservations.bookingevent": VIEW,
+    "reservations.waitinglistentry": frozenset({"view", "delete"}),
+}
 
 ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": {
