@@ -31,7 +31,7 @@ from reservations.pricing import prepaid_total
 from reservations.selectors.cells import LEGEND, cell_dom_id
 from reservations.selectors.grid import period_cells, period_grid
 from reservations.selectors.options import foyer_with_children, service_options
-from reservations.services.cart import agenda_add, cart_clear
+from reservations.services.cart import agenda_add, cart_clear, cart_refused_drop
 from reservations.services.cell import Level, cell_click, plural
 from reservations.services.validation import HOLD_MINUTES, cart_validate
 
@@ -44,6 +44,8 @@ UNKNOWN_PRESTATION = "Cette prestation n'existe pas."
 BAD_CELL = "Demande incomplète : enfant, prestation et jour sont attendus."
 VALIDATED = "Vos demandes ont été validées."
 REFUSED = "Votre panier n'a pas été validé : aucune demande n'a été enregistrée."
+REFUSED_LINE = "{label} — {reason} : retirée de votre panier."
+VALIDATE_AGAIN = "Les autres demandes sont toujours dans votre panier : validez-le à nouveau."
 HELD = "{count} — vos places sont retenues {minutes} minutes."
 TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} minutes."
 PENDING = "{count} la validation de la mairie."
@@ -224,9 +226,15 @@ def validate(request, foyer):
     try:
         lines = cart_validate(foyer=foyer, user=request.user)
     except CartRefused as refusal:
+        # The refused lines leave the cart: a line left there would be refused again.
+        left = cart_refused_drop(
+            foyer=foyer, booking_ids=[line.booking_id for line in refusal.lines], user=request.user
+        )
         messages.error(request, REFUSED)
         for line in refusal.lines:
-            messages.error(request, f"{line.label} — {line.reason}")
+            messages.error(request, REFUSED_LINE.format(label=line.label, reason=line.reason))
+        if left:
+            messages.info(request, VALIDATE_AGAIN)
         return back
     except ReservationsError as error:  # an empty cart
         messages.info(request, error.message)

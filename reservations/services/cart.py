@@ -88,6 +88,34 @@ def cart_clear(*, foyer: Foyer) -> int:
     return _lines_delete(Booking.objects.filter(child__foyer=foyer))
 
 
+def cart_refused_drop(*, foyer: Foyer, booking_ids: list[int], user=None, now=None) -> int:
+    """Take the lines « Valider » refused out of the foyer's cart; return how many are left.
+
+    A refused booking request leaves the cart (the grid shows its day as it now is: full,
+    closed…); a refused cancellation request is withdrawn (the booking stays as it was). A
+    parent then validates the rest again instead of clicking each refused line away.
+    """
+    lines = Booking.objects.filter(child__foyer=foyer, pk__in=booking_ids)
+    with transaction.atomic():
+        _lines_delete(lines)
+        cancellations = list(
+            lines.filter(state=State.CANCEL_REQUESTED)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        if cancellations:
+            bookings_transition(
+                bookings=cancellations,
+                action=Action.WITHDRAW_CANCEL,
+                reason=Reason.PARENT,
+                user=user,
+                now=now,
+            )
+    return Booking.objects.filter(
+        child__foyer=foyer, state__in=(State.CART, State.CANCEL_REQUESTED)
+    ).count()
+
+
 def cancel_request(*, booking: Booking, user=None, now=None) -> Booking:
     """A click on a validated cell: ask for its cancellation (« Mes demandes d'annulation »).
 
