@@ -13,6 +13,7 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -430,3 +431,25 @@ def test_hypothesis_vue_agenda(
     )
     assert response.status_code in OK
     assert _beyond_or_before(tenant_a, in_tenant) == 0
+
+
+@pytest.mark.django_db
+@FEW
+@given(start=HOSTILE_DATES, end=HOSTILE_DATES)
+def test_hypothesis_absence_dates(family, client_a, tenant_a, in_tenant, start, end):
+    cache.clear()  # the rate limit (20 absences an hour) counts in the cache
+    response = client_a.post(
+        reverse("requests_inbox:absence"),
+        {
+            "child": family.children[0].pk,
+            "start": start,
+            "end": end,
+            "motif": "Rendez-vous médical",
+            "justificatif": pdf_upload(),
+        },
+    )
+    assert response.status_code in OK
+    with in_tenant(tenant_a):
+        # A year back to a year ahead of today, never anything else.
+        far = dt.timedelta(days=366)
+        assert not Absence.objects.exclude(start__gte=TODAY - far, end__lte=TODAY + far).exists()
