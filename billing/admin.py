@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.exceptions import BillingError
 from billing.exports import HEADER, csv_response, invoice_rows, xlsx_response
-from billing.forms import BillingProfileForm, BracketFormSet, TariffForm
+from billing.forms import BillingProfileForm, BracketFormSet, CreditForm, TariffForm
 from billing.models import (
     BillingProfile,
     CreditNote,
@@ -27,6 +27,7 @@ from billing.models import (
     TariffBracket,
 )
 from billing.services.credits import credit_note_issue
+from billing.services.duties import may
 from billing.services.invoicing import invoice_preview, services_to_bill
 from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
@@ -229,29 +230,6 @@ class CreditNoteInline(admin.TabularInline):
         return False
 
 
-class CreditForm(forms.Form):
-    reason = forms.CharField(label="Motif (figure sur l'avoir)", max_length=255)
-    lines = forms.MultipleChoiceField(
-        label="Lignes à créditer (aucune cochée : toute la facture)",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, invoice: Invoice, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lines"].choices = [
-            (
-                line.pk,
-                f"{line.child_name} — {line.label}"
-                + (f" du {line.day:%d/%m/%Y}" if line.day else "")
-                + f" : {line.amount} €",
-            )
-            for line in invoice.lines.filter(credit_lines__isnull=True).order_by(
-                "child_name", "day", "pk"
-            )
-        ]
-
-
 @admin.register(Invoice, site=tenant_admin_site)
 class InvoiceAdmin(admin.ModelAdmin):
     list_display = [
@@ -326,14 +304,16 @@ class InvoiceAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {
             **(extra_context or {}),
-            "can_credit": request.user.has_perm(CORRECT),
+            "can_credit": may(request.user, CORRECT),
             "credit_url": reverse("admin:billing_invoice_credit", args=[object_id]),
+            "can_collect": may(request.user, "billing.collect"),
+            "collect_url": reverse("admin:billing_payment_add") + f"?facture={object_id}",
         }
         return super().change_view(request, object_id, form_url, extra)
 
     def credit_view(self, request, pk):
         """« Émettre un avoir »: a reason and the lines (none ticked: the whole invoice)."""
-        if not request.user.has_perm(CORRECT):
+        if not may(request.user, CORRECT):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk)
         form = CreditForm(request.POST or None, invoice=invoice)
@@ -399,4 +379,9 @@ class CreditNoteAdmin(admin.ModelAdmin):
         return False
 
 
-from billing import admin_attendance  # noqa: E402, F401  (the pointage page)
+from billing import (  # noqa: E402, F401
+    admin_attendance,
+    admin_payments,
+    admin_regie,
+    admin_reports,
+)

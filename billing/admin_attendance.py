@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -18,9 +19,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing.exceptions import BillingError
-from billing.models import Attendance, AttendanceMark, AttendanceStatus
+from billing.models import Attendance, AttendanceMark, AttendanceStatus, AttendanceUnlock
 from billing.selectors import pointage_sheet
-from billing.services.attendance import attendance_mark
+from billing.services.attendance import (
+    attendance_mark,
+    attendance_unlock,
+    attendance_unlock_refusal,
+)
 from families.models import Child
 from portal.admin_sites import tenant_admin_site
 from reservations.models import Prestation
@@ -161,3 +166,57 @@ class AttendanceAdmin(admin.ModelAdmin):
             messages.success(request, text)
         url = reverse("admin:billing_attendance_sheet")
         return redirect(f"{url}?prestation={prestation.pk}&jour={day:%Y-%m-%d}")
+
+
+class UnlockForm(forms.ModelForm):
+    class Meta:
+        model = AttendanceUnlock
+        fields = ["service", "period_start", "period_end", "reason"]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            raise forms.ValidationError("La fin de la période précède son début.")
+        if start and end and data.get("service"):
+            refusal = attendance_unlock_refusal(service=data["service"], start=start, end=end)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return data
+
+
+@admin.register(AttendanceUnlock, site=tenant_admin_site)
+class AttendanceUnlockAdmin(admin.ModelAdmin):
+    """« Rouvrir un pointage facturé »: who, when, why; kept, never changed."""
+
+    form = UnlockForm
+    list_display = ["service", "period_start", "period_end", "reason", "by_user", "at"]
+    list_filter = ["service"]
+    search_fields = ["reason"]
+    date_hierarchy = "at"
+    list_select_related = ["service"]
+
+    def has_add_permission(self, request):
+        # Those who correct invoices by credit notes may reopen what was invoiced.
+        return request.user.has_perm("billing.correct")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        unlock = attendance_unlock(
+            service=data["service"],
+            start=data["period_start"],
+            end=data["period_end"],
+            reason=data["reason"],
+            user=request.user,
+        )
+        obj.pk, obj.at, obj.by_user = unlock.pk, unlock.at, request.user

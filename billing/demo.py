@@ -1,4 +1,5 @@
-"""Demo billing for `seed_demo` (idempotent): seed 000's tariffs, last month served and pointed.
+"""Demo billing for `seed_demo` (idempotent): seed 000's tariffs, last month served and pointed,
+the payment settings (demonstration payments).
 
 Valdurenque gets the tariff table of seed 000 (cantine 3,60 €, 5,40 € not booked or absent
 without justification; garderie by the hour per QF bracket), a QF for TESTMP, and last
@@ -20,6 +21,7 @@ from billing.models import (
     AttendanceMark,
     AttendanceStatus,
     BillingProfile,
+    PaymentSettings,
     PriceMode,
     Tariff,
     TariffBracket,
@@ -62,6 +64,19 @@ PROFILES = {
         ),
     },
     "malemort": {"service": "REGIE CANTINE - prépaiement", "code": "CAN"},
+}
+# How each demo collectivité collects: in demonstration (no real money: the demo provider's
+# page), with a SEPA creditor so the régisseur can prepare a pain.008.
+PAYMENTS = {
+    "valdurenque": {
+        "demo": True,
+        "reminder_delays": "15,30",
+        "sepa_creditor_id": "FR12ZZZ123456",
+        "sepa_creditor_name": "REGIE DE VALDURENQUE",
+        "sepa_iban": "FR7630001007941234567890185",
+        "sepa_bic": "BDFEFRPPCCT",
+    },
+    "malemort": {"demo": True, "reminder_delays": "15,30"},
 }
 # Who ate what last month at Valdurenque: (foyer, child, prestations).
 LAST_MONTH = [
@@ -167,6 +182,10 @@ def seed_billing(collectivite: Collectivite, today: date | None = None) -> int:
         service = Service.objects.filter(name=profile.pop("service", None)).first()
         if service is not None:
             BillingProfile.objects.get_or_create(service=service, defaults=profile)
+        if key in PAYMENTS and not PaymentSettings.objects.exists():
+            PaymentSettings.objects.create(
+                payfip_numcli=collectivite.payfip_identifier, **PAYMENTS[key]
+            )
         if collectivite.schema_name == DEMO_SCHEMA:
             testmp = Foyer.objects.filter(name="TESTMP").first()
             if testmp is not None and not testmp.quotients.exists():

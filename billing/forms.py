@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from billing import rules, tariffs
-from billing.models import BillingProfile, PriceMode, Tariff
+from billing.models import BillingProfile, Invoice, PriceMode, Tariff
 from reservations.models import PrestationKind
 
 BRACKETS_ONLY_FOR_BRACKETS = (
@@ -104,3 +104,26 @@ class BillingProfileForm(forms.ModelForm):
 
     def clean_credit_pattern(self):
         return self._check_pattern("credit_pattern")
+
+
+class CreditForm(forms.Form):
+    reason = forms.CharField(label="Motif (figure sur l'avoir)", max_length=255)
+    lines = forms.MultipleChoiceField(
+        label="Lignes à créditer (aucune cochée : toute la facture)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, invoice: Invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [
+            (
+                line.pk,
+                f"{line.child_name} — {line.label}"
+                + (f" du {line.day:%d/%m/%Y}" if line.day else "")
+                + f" : {line.amount} €",
+            )
+            for line in invoice.lines.filter(credit_lines__isnull=True).order_by(
+                "child_name", "day", "pk"
+            )
+        ]

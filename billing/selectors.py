@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch
 
@@ -35,12 +36,19 @@ def foyer_invoices(*, foyer: Foyer) -> FoyerInvoices:
 
 
 def foyer_invoice(*, foyer: Foyer, pk: int) -> Invoice | None:
-    """Return one of the foyer's invoices with its lines and credit notes (three queries);
-    None when it is not the foyer's."""
+    """Return one of the foyer's invoices with its lines, credit notes and payments (four
+    queries); None when it is not the foyer's."""
+    from billing.models import Payment
+
     lines = InvoiceLine.objects.order_by("child_name", "day", "period_start", "pk")
+    payments = Payment.objects.order_by("received_at", "pk")
     return (
         Invoice.objects.filter(foyer=foyer, pk=pk)
-        .prefetch_related(Prefetch("lines", queryset=lines), "credit_notes")
+        .prefetch_related(
+            Prefetch("lines", queryset=lines),
+            "credit_notes",
+            Prefetch("payments", queryset=payments),
+        )
         .first()
     )
 
@@ -116,4 +124,98 @@ def pointage_sheet(*, prestation, day) -> PointageSheet:
         rows=tuple(rows),
         others=tuple((pk, f"{last} {first}") for pk, last, first in enrolled),
         locked=attendance_locked(service=prestation.service, day=day),
+    )
+
+
+@dataclass(frozen=True)
+class PaymentContext:
+    """What « Mes factures » says about paying: online or not, the avoir, direct debit,
+    reservations waiting for their payment."""
+
+    provider: str | None
+    on_direct_debit: bool
+    credit: object
+    held_waiting: int
+
+    @property
+    def can_pay_online(self) -> bool:
+        return self.provider is not None and not self.on_direct_debit
+
+
+def payment_context(*, foyer: Foyer) -> PaymentContext:
+    """Two queries: the settings; then the mandate, the account and the held lines without
+    an order, as three subqueries of one."""
+    from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from billing.models import AccountEntry, SepaMandate
+    from billing.payments import online_provider_name, settings_get
+    from billing.services.orders import held_without_order_q
+
+    held = (
+        held_without_order_q(foyer=foyer, now=timezone.now())
+        .order_by()
+        .values("child__foyer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    credit = (
+        AccountEntry.objects.filter(foyer=OuterRef("pk"))
+        .order_by()
+        .values("foyer")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    row = (
+        Foyer.objects.filter(pk=foyer.pk)
+        .annotate(
+            debit=Exists(SepaMandate.objects.filter(foyer=OuterRef("pk"), revoked_on=None)),
+            credit=Coalesce(Subquery(credit), Decimal("0.00")),
+            held=Coalesce(Subquery(held), 0),
+        )
+        .values("debit", "credit", "held")
+        .get()
+    )
+    return PaymentContext(
+        provider=online_provider_name(settings_get()),
+        on_direct_debit=row["debit"],
+        credit=row["credit"],
+        held_waiting=row["held"],
+    )
+
+
+def foyer_order(*, foyer: Foyer, pk: int):
+    """One of the foyer's prépaiement orders with its lines (two queries); None if not its."""
+    from billing.models import PrepaidOrder
+
+    return (
+        PrepaidOrder.objects.filter(foyer=foyer, pk=pk)
+        .select_related("service", "ticket")
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def foyer_transaction(*, foyer: Foyer, pk: int):
+    """One of the foyer's online payments with what it pays (one query)."""
+    from billing.models import PaymentTransaction
+
+    return (
+        PaymentTransaction.objects.filter(foyer=foyer, pk=pk)
+        .select_related("invoice", "order__ticket")
+        .first()
+    )
+
+
+def orders_of_bookings(*, booking_ids) -> list:
+    """The open orders holding ``booking_ids`` (one query)."""
+    from billing.models import OrderStatus, PrepaidOrder
+
+    return list(
+        PrepaidOrder.objects.filter(
+            status=OrderStatus.OPEN, lines__booking_id__in=list(booking_ids)
+        )
+        .distinct()
+        .order_by("pk")
     )

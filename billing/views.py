@@ -27,7 +27,8 @@ def index(request):
     if foyer is None:
         return render(request, "billing/index.html", {"no_foyer": NO_FOYER_HERE})
     invoices = selectors.foyer_invoices(foyer=foyer)
-    return render(request, "billing/index.html", {"invoices": invoices})
+    paying = selectors.payment_context(foyer=foyer)
+    return render(request, "billing/index.html", {"invoices": invoices, "paying": paying})
 
 
 @require_GET
@@ -38,7 +39,12 @@ def detail(request, foyer, pk):
     if invoice is None:
         raise Http404(INVOICE_NOT_FOUND)
     (document,) = printed([invoice])
-    return render(request, "billing/detail.html", {"invoice": invoice, "document": document})
+    paying = selectors.payment_context(foyer=foyer)
+    return render(
+        request,
+        "billing/detail.html",
+        {"invoice": invoice, "document": document, "paying": paying},
+    )
 
 
 @require_GET

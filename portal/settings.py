@@ -335,7 +335,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reservations.tasks.holds_release_task",
         "schedule": 60.0,
     },
+    # Prépaiement orders whose hold ran out are closed and their families told.
+    "billing-orders-expire": {"task": "billing.tasks.orders_expire_task", "schedule": 60.0},
+    # PayFiP payments still pending are asked again (the notification may never come).
+    "billing-payments-poll": {"task": "billing.tasks.payments_poll_task", "schedule": 300.0},
+    # Reminders of unpaid invoices, at each collectivité's delays, once a day.
+    "billing-reminders-send": {"task": "billing.tasks.reminders_send_task", "schedule": 86400.0},
 }
+
+# PAYMENTS
+# Stripe Checkout when a key is set (one account for the platform; each session names its
+# collectivité); otherwise the demonstration provider, outside production only. PayFiP is
+# configured per collectivité (billing.PaymentSettings); its addresses are the DGFiP's.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY.")
+PAYFIP_SERVICE_URL = os.environ.get(
+    "PAYFIP_SERVICE_URL", "https://www.payfip.gouv.fr/tpa/services/securite"
+)
+PAYFIP_PAYMENT_URL = os.environ.get(
+    "PAYFIP_PAYMENT_URL", "https://www.payfip.gouv.fr/tpa/paiementws.web"
+)
 
 # EMAIL
 DEFAULT_FROM_EMAIL = os.environ.get(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
 
+from billing.webhooks import stripe_webhook
 from portal import views
 from portal.admin_sites import platform_admin_site
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("inscription/envoyee/", views.signup_sent, name="signup_sent"),
     path("inscription/confirmer/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
     path("admin/", platform_admin_site.urls),
+    # Stripe's one webhook for every collectivité (each session names its schema).
+    path("paiements/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 
 # Development only: in production the proxy serves public media.

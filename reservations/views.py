@@ -21,13 +21,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.selectors import orders_of_bookings
 from families.selectors import child_of_foyer
 from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
 from reservations.forms import AgendaForm, CellForm, GridQueryForm
 from reservations.lifecycle import State
 from reservations.policy import booking_horizon
-from reservations.pricing import prepaid_total
 from reservations.selectors.cells import LEGEND, cell_dom_id
 from reservations.selectors.grid import period_cells, period_grid
 from reservations.selectors.options import foyer_with_children, service_options
@@ -241,10 +241,13 @@ def validate(request, foyer):
         return back
     messages.success(request, VALIDATED)
     held = [line for line in lines if line.state == State.HELD]
-    total = prepaid_total(foyer_id=foyer.pk, bookings=held)
+    orders = orders_of_bookings(booking_ids=[line.pk for line in held]) if held else []
+    total = sum((order.total for order in orders), Decimal("0.00"))
     if total:
+        # Prépaiement: the payment page of the order recorded with these lines.
         messages.info(request, TO_PAY.format(amount=euros(total), minutes=HOLD_MINUTES))
-    elif held:
+        return redirect("billing:order", pk=orders[0].pk)
+    if held:
         count = plural(
             len(held), "réservation en attente de paiement", "réservations en attente de paiement"
         )

@@ -37,6 +37,15 @@ _BOOKINGS = {
     "reservations.bookingevent": VIEW,
     "reservations.waitinglistentry": frozenset({"view", "delete"}),
 }
+# The régie's records: payments at the counter, direct-debit mandates and runs, its
+# settings (reminder delays, PayFiP, SEPA creditor). Transactions, orders, accounts and the
+# notifications log are written by services only.
+_COLLECTING_MODELS = ("billing.payment", "billing.sepamandate", "billing.debitrun")
+_COLLECTING = {
+    **dict.fromkeys(_COLLECTING_MODELS, WRITE),
+    "billing.paymentsettings": WRITE,
+}
+_COLLECTING_VIEW = dict.fromkeys(_COLLECTING_MODELS, VIEW)
 
 ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": {
@@ -47,13 +56,13 @@ ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "requests_inbox": ALL,
         "billing": WRITE,
         # Collecting money is the régisseur's job.
-        "billing.payment": VIEW,
+        **_COLLECTING_VIEW,
         "admin": VIEW,
     },
     "regisseur": {
         # Reads requests (a family may write about a payment), decides nothing there.
         **{app: VIEW for app in TENANT_APP_LABELS},
-        "billing.payment": WRITE,
+        **_COLLECTING,
         "admin": VIEW,
     },
     "comptable": {**{app: VIEW for app in TENANT_APP_LABELS}, "admin": VIEW},
@@ -61,7 +70,7 @@ ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         **{app: ALL for app in TENANT_APP_LABELS},
         **_BOOKINGS,
         "billing": WRITE,
-        "billing.payment": VIEW,
+        **_COLLECTING_VIEW,
         # Administrators manage the staff of their own collectivité.
         "tenants.membership": ALL,
         "admin": VIEW,
@@ -86,7 +95,9 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
     "agent": _CARE,
     "regisseur": frozenset({"billing.collect", "billing.export"}),
     "comptable": frozenset({"billing.export"}),
-    "administrateur": _CARE | {"billing.export", "tenants.manage_staff"},
+    # The administrateur may let one staff member cross the régie rule, explicitly and logged
+    # (billing.DutyException).
+    "administrateur": _CARE | {"billing.export", "tenants.manage_staff", "billing.grant_exception"},
 }
 CAPABILITIES = frozenset().union(*ROLE_CAPABILITIES.values())
 

@@ -33,6 +33,9 @@ class BillingProfile(models.Model):
     credit_pattern = models.CharField(
         "modèle de numéro d'avoir", max_length=60, default="{year}-{code}-AV-{number:06d}"
     )
+    receipt_pattern = models.CharField(
+        "modèle de numéro de reçu", max_length=60, default="{year}-{code}-R-{number:06d}"
+    )
     due_days = models.PositiveSmallIntegerField("échéance (jours après l'émission)", default=30)
     payment_instructions = models.TextField(
         "comment payer",
@@ -51,6 +54,7 @@ class BillingProfile(models.Model):
 class CounterKind(models.TextChoices):
     INVOICE = "invoice", "Factures"
     CREDIT = "credit", "Avoirs"
+    RECEIPT = "receipt", "Reçus de paiement"
 
 
 class NumberCounter(models.Model):

@@ -26,8 +26,8 @@ from families.models import Child
 from reservations.models import Booking, BookingState, Prestation, Service
 
 LOCKED = (
-    "Le pointage du {day:%d/%m/%Y} est verrouillé : cette période est facturée. Un "
-    "administrateur peut le rouvrir en indiquant pourquoi."
+    "Le pointage du {day:%d/%m/%Y} est verrouillé : cette période est facturée. Rouvrez-le "
+    "(Facturation › Réouvertures du pointage) en indiquant pourquoi."
 )
 NOT_ENROLLED = (
     "{child} n'est pas inscrit à ce service : réservez d'abord une prestation pour cet enfant."
@@ -127,6 +127,14 @@ def attendance_mark(
     return attendance
 
 
+def attendance_unlock_refusal(*, service: Service, start: date, end: date) -> str | None:
+    """Return why the marks of ``start`` … ``end`` cannot be reopened (None: they can)."""
+    invoiced = InvoiceRun.objects.filter(
+        service=service, status=RunStatus.DONE, period_start__lte=end, period_end__gte=start
+    )
+    return None if invoiced.exists() else UNLOCK_NOT_LOCKED
+
+
 def attendance_unlock(
     *, service: Service, start: date, end: date, reason: str, user
 ) -> AttendanceUnlock:
@@ -134,11 +142,9 @@ def attendance_unlock(
     reason = (reason or "").strip()
     if not reason:
         raise BillingError(UNLOCK_REASON_NEEDED)
-    invoiced = InvoiceRun.objects.filter(
-        service=service, status=RunStatus.DONE, period_start__lte=end, period_end__gte=start
-    )
-    if not invoiced.exists():
-        raise BillingError(UNLOCK_NOT_LOCKED)
+    refusal = attendance_unlock_refusal(service=service, start=start, end=end)
+    if refusal:
+        raise BillingError(refusal)
     return AttendanceUnlock.objects.create(
         service=service, period_start=start, period_end=end, reason=reason[:255], by_user=user
     )

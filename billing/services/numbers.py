@@ -1,4 +1,4 @@
-"""Continuous numbers per service, year and kind (invoices, credit notes).
+"""Continuous numbers per service, year and kind (invoices, credit notes, receipts).
 
 The counter row is taken by ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one statement that
 creates the row or increments it, and keeps it locked until the caller's transaction ends.
@@ -53,7 +53,10 @@ def numbers_take(
     with connection.cursor() as cursor:
         cursor.execute(TAKE_SQL, [service.pk, year, str(kind), count])
         (last,) = cursor.fetchone()
-    pattern = profile.credit_pattern if kind == CounterKind.CREDIT else profile.invoice_pattern
+    pattern = {
+        CounterKind.CREDIT: profile.credit_pattern,
+        CounterKind.RECEIPT: profile.receipt_pattern,
+    }.get(kind, profile.invoice_pattern)
     return [
         pattern.format(year=year, code=profile.code, number=number)
         for number in range(last - count + 1, last + 1)

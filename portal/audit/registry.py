@@ -1,7 +1,7 @@
 """What the audit trail records: one list of models, in one place.
 
-Adding a model (the billing app's invoices and payments, when they exist) is one line in
-``AUDITED``. Health data is recorded as changed, never with its values.
+Adding a model is one line in ``AUDITED``. Health data is recorded as changed, never with its
+values.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ AUDITED: dict[str, dict] = {
     "billing.invoice": {"include_fields": ["status", "amount_paid", "amount_credited"]},
     "billing.creditnote": {},
     "billing.attendance": {"include_fields": ["status"]},
+    # The régie: its settings, the exceptions to the segregation of duties (who, to whom,
+    # why, when, revoked), mandates (the IBAN masked) and the payments recorded.
+    "billing.paymentsettings": {},
+    "billing.dutyexception": {},
+    "billing.sepamandate": {"mask_fields": ["iban"]},
+    "billing.payment": {},
     # Public schema (see SHARED_SCOPES).
     "tenants.membership": {},
     "tenants.collectivite": {"exclude_fields": ["created_on"]},

@@ -177,7 +177,22 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
         if full:
             raise _cart_refused(lines, dict.fromkeys(full, policy.FULL))
         waitlist_serve(sorted({(line.prestation_id, line.day) for line in cancellations}), now=now)
+        _prepaid_record(foyer=foyer, lines=lines, cancellations=cancellations, user=user, now=now)
     return lines
+
+
+def _prepaid_record(*, foyer, lines, cancellations, user, now) -> None:
+    """Hand the money side to billing: the held prépaiement lines become an order, priced
+    now (the family pays that price whatever the tariffs do next); a paid line cancelled in
+    time becomes an avoir on the foyer's account. No query for a cart with neither."""
+    from billing.services.credits import paid_bookings_credit  # billing follows the money
+    from billing.services.orders import orders_free_settle, prepaid_orders_open
+
+    if any(line.state == State.HELD for line in lines):
+        orders = prepaid_orders_open(foyer=foyer, lines=lines, user=user, now=now)
+        orders_free_settle(orders=orders, now=now)
+    if cancellations:
+        paid_bookings_credit(booking_ids=[line.pk for line in cancellations], user=user)
 
 
 def _cart_refused(lines: list[Booking], refusals: dict[int, str]) -> CartRefused:

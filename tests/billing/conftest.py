@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -154,3 +155,128 @@ def month(site, tenant_a, in_tenant):
         zoe = ChildFactory(foyer=aubert, first_name="Zoé", last_name="AUBERT")
         book(zoe, t2, 9)
     return {"bernard": bernard, "aubert": aubert, "service": site["service"]}
+
+
+# --- Payments ----------------------------------------------------------------------------
+# A Malemort-like prépaiement service in « alpha »: meals at 2,55 €, two places a day,
+# bookable the day before at 10:00. The clock is Monday 12/01/2026 09:00 in Paris.
+
+PAY_NOW = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+MEAL_DAYS = (dt.date(2026, 1, 15), dt.date(2026, 1, 16), dt.date(2026, 1, 19))
+
+
+def _urls():
+    from billing.services.transactions import Urls
+
+    return Urls(
+        return_url=lambda txn: f"http://alpha.localhost/factures/paiements/{txn.pk}/",
+        notify_url=lambda provider: (
+            f"http://alpha.localhost/factures/paiements/notification/{provider}/"
+        ),
+    )
+
+
+@pytest.fixture
+def clock():
+    import time_machine
+
+    with time_machine.travel(PAY_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def regie(tenant_a, in_tenant, clock):
+    """« REGIE CANTINE - prépaiement » (code CAN), its meal at 2,55 €, and FAMILLE X with its
+    account (Fille and Garçon) logged in nowhere yet; payments in demonstration."""
+    from billing.models import BillingProfile, PaymentSettings
+    from tenants.services import adhesion_add
+    from tests.factories import PrestationFactory, ServiceFactory, UserFactory
+
+    user = UserFactory(email="famille.x@alpha.test")
+    adhesion_add(user=user, collectivite=tenant_a)
+    with in_tenant(tenant_a):
+        service = ServiceFactory(prepaid=True, name="REGIE CANTINE - prépaiement")
+        BillingProfile.objects.create(service=service, code="CAN")
+        meal = PrestationFactory(
+            service=service,
+            name="REPAS CLASSIQUE ENFANT",
+            capacity=2,
+            rule_time=dt.time(10),
+            price=D("2.55"),
+        )
+        PaymentSettings.objects.create(demo=True)
+        foyer = FoyerFactory(name="FAMILLE X", user=user, email=user.email)
+        ResponsableFactory(foyer=foyer, civilite="M", last_name="X", first_name="Paul")
+        fille = ChildFactory(foyer=foyer, first_name="Fille", last_name="X")
+        garcon = ChildFactory(foyer=foyer, first_name="Garçon", last_name="X")
+    return {
+        "service": service,
+        "meal": meal,
+        "foyer": foyer,
+        "user": user,
+        "children": (fille, garcon),
+    }
+
+
+def validated_cart(regie, *, days=MEAL_DAYS, children=None):
+    """Put ``days`` of each child in the cart and « Valider »: return the order (call it in
+    the tenant)."""
+    from billing.selectors import orders_of_bookings
+    from reservations.services.cart import cart_add
+    from reservations.services.validation import cart_validate
+
+    for child in children or regie["children"]:
+        for day in days:
+            cart_add(child=child, prestation=regie["meal"], day=day)
+    lines = cart_validate(foyer=regie["foyer"], user=regie["user"])
+    (order,) = orders_of_bookings(booking_ids=[line.pk for line in lines])
+    return order
+
+
+def demo_answer(txn, answer: str = "payer", *, amount_cents=None):
+    """Post the demo page's signed answer to the notifications handler."""
+    from billing.payments import demo
+    from billing.payments.base import cents
+    from billing.services.transactions import notification_receive
+
+    payload, signature = demo.demo_notification(
+        provider_id=txn.provider_id,
+        answer=answer,
+        amount_cents=cents(txn.amount) if amount_cents is None else amount_cents,
+    )
+    return notification_receive(
+        provider_name="demo", body=payload, headers={demo.HEADER: signature}
+    )
+
+
+def issue_invoice(*, service, foyer, total, number, issued_on=None, due_on=None, **fields):
+    """An issued post-facturation invoice (no lines: payments only look at its money)."""
+    from billing.models import Invoice
+
+    issued_on = issued_on or dt.date(2025, 12, 1)
+    # Each number its own period: one invoice per foyer, service and period.
+    seq = zlib.crc32(number.encode()) % 9000
+    fields.setdefault("period_start", dt.date(2000, 1, 1) + dt.timedelta(days=seq))
+    fields.setdefault("period_end", fields["period_start"])
+    return Invoice.objects.create(
+        number=number,
+        service=service,
+        foyer=foyer,
+        issued_on=issued_on,
+        due_on=due_on or issued_on + dt.timedelta(days=30),
+        total=total,
+        payer_name=f"M. {foyer.name}",
+        foyer_name=foyer.name,
+        service_name=service.name,
+        issuer={"payfip": "041120"},
+        **fields,
+    )
+
+
+def staff(tenant, role: str, email: str):
+    from tenants.models import Membership
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=email)
+    Membership.objects.create(user=user, collectivite=tenant, role=role)
+    return user

@@ -218,3 +218,40 @@ def test_an_accepted_absence_points_its_past_days_justified(
     bernard = lambda preview: next(b.total for b in preview.bills if b.foyer_name == "BERNARD")  # noqa: E731
     # The cantine of the 9th (3,60) and two evenings of garderie T1 (0,65 each) are not billed.
     assert bernard(before) - bernard(after) == Decimal("4.90")
+
+
+UNLOCKS = "/admin/billing/attendanceunlock/"
+
+
+def test_reopening_an_invoiced_period_from_the_admin(month, agent, client_a, tenant_a, in_tenant):
+    form = {
+        "service": month["service"].pk,
+        "period_start": "2026-11-12",
+        "period_end": "2026-11-12",
+        "reason": "Présence oubliée",
+    }
+    refused = agent.post(f"{UNLOCKS}add/", form)
+    assert service.UNLOCK_NOT_LOCKED in refused.content.decode().replace("&#x27;", "'")
+    with in_tenant(tenant_a):
+        run = InvoiceRun.objects.create(
+            service=month["service"], period_start=NOV[0], period_end=NOV[1]
+        )
+        invoice_run_execute(run=run)
+    assert agent.post(f"{UNLOCKS}add/", form).status_code == 302
+    with in_tenant(tenant_a):
+        unlock = service.AttendanceUnlock.objects.get()
+        assert unlock.reason == "Présence oubliée"
+        assert unlock.by_user_id == int(agent.session["_auth_user_id"])
+        lea = month["bernard"].children.get(first_name="Léa")
+        attendance_mark(
+            child=lea, prestation=month_cantine(month), day=nov(12), status="present", user=None
+        )
+    assert agent.get(f"{UNLOCKS}{unlock.pk}/delete/").status_code == 403
+    client_a.force_login(MembershipFactory(collectivite=tenant_a, role=Role.COMPTABLE).user)
+    assert client_a.get(f"{UNLOCKS}add/").status_code == 403
+
+
+def month_cantine(month):
+    from reservations.models import Prestation
+
+    return Prestation.objects.get(service=month["service"], name="CANTINE")

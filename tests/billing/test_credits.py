@@ -65,8 +65,23 @@ def test_bad_credit_requests_change_nothing(bernard, month, tenant_a, in_tenant)
     with pytest.raises(BillingError) as error:
         credit_note_issue(invoice=bernard, reason="  ", user=None)
     assert error.value.message == credits.REASON_NEEDED
-    Invoice.objects.filter(pk=bernard.pk).update(amount_paid=D("40.00"), status="partial")
-    with pytest.raises(BillingError) as error:
-        credit_note_issue(invoice=bernard, reason="Trop tard", user=None)
-    assert error.value.message == credits.ALREADY_PAID.format(balance=D("4.80"))
     assert not bernard.credit_notes.exists()
+
+
+def test_crediting_what_was_paid_moves_it_to_the_foyers_account(bernard):
+    """40,00 € of 44,80 € paid, the whole invoice credited: 4,80 € were still due, the 40,00 €
+    paid go to the foyer's account; the invoice keeps total >= paid + credited."""
+    from billing.models import AccountEntry
+    from billing.services.accounts import account_balance
+
+    Invoice.objects.filter(pk=bernard.pk).update(amount_paid=D("40.00"), status="partial")
+    credit = credit_note_issue(invoice=bernard, reason="Fermeture de la cantine", user=None)
+    bernard.refresh_from_db()
+    assert (bernard.amount_paid, bernard.amount_credited, bernard.status) == (
+        D("0.00"),
+        D("44.80"),
+        "credited",
+    )
+    entry = AccountEntry.objects.get(foyer=bernard.foyer)
+    assert (entry.amount, entry.credit_note, entry.kind) == (D("40.00"), credit, "credit_note")
+    assert account_balance(foyer_id=bernard.foyer_id) == D("40.00")

@@ -41,8 +41,9 @@ def test_factures_en_cours_lists_the_foyers_invoice_like_the_seeds(
 ):
     client_a.force_login(invoiced["user"])
     # search_path and the domain (tenant), search_path, account, adhesion, foyer, invoices,
-    # the unread count of « Mes demandes » in the menu
-    with django_assert_num_queries(8):
+    # the payment settings, the foyer's mandate, avoir and held lines (one query), the unread
+    # count of « Mes demandes » in the menu
+    with django_assert_num_queries(10):
         page = client_a.get(INDEX).content.decode()
     assert "Factures en cours" in page and "Factures payées" in page
     assert "Facture du 01/12/2026 pour M. BERNARD Paul (réf. : 2026-GRO-000002)" in page
@@ -53,8 +54,9 @@ def test_factures_en_cours_lists_the_foyers_invoice_like_the_seeds(
 def test_the_detail_and_the_pdf(invoiced, client_a, django_assert_num_queries):
     client_a.force_login(invoiced["user"])
     own = invoiced["own"]
-    # the eight of the list, less the invoices, plus the invoice, its lines, its credit notes
-    with django_assert_num_queries(10):
+    # the ten of the list, less the invoices, plus the invoice, its lines, its credit notes,
+    # its payments
+    with django_assert_num_queries(13):
         page = client_a.get(reverse("billing:detail", args=[own.pk])).content.decode()
     assert "10/11/2026" in page and "CANTINE (absence non justifiée)" in page
     assert "Reste à payer" in page and "44,80 €" in page

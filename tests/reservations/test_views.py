@@ -27,7 +27,6 @@ from reservations.rules import BOOKING_PAST_DAY
 from reservations.selectors.cells import LEGEND, CellState
 from reservations.services import cell as clicks
 from reservations.services.cart import cancel_request
-from reservations.services.validation import HOLD_MINUTES
 from tenants.services import adhesion_add
 from tests.factories import ChildFactory, PrestationFactory, UserFactory
 from tests.reservations.conftest import (
@@ -356,11 +355,15 @@ def test_a_prepaiement_cart_shows_its_total_and_how_long_places_are_held(
         click(client_a, child, regie.cantine, day(text))
     html = click(client_a, child, regie.cantine, day("23/01")).content.decode()
     assert "3 CANTINE" in html and "Total à payer : 7,65 €" in html
-    body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
-    assert views.TO_PAY.format(amount="7,65", minutes=HOLD_MINUTES) in unescape(body)
-    assert "Total à payer : 7,65 € — vos places sont retenues 15 minutes." in unescape(body)
-    assert cell_state(body, regie.cantine, day("21/01")) == CellState.HELD
-    assert "3 réservations en attente de paiement" in body
+    # « Valider » hands the held lines to their payment page (billing's order).
+    location = client_a.post(VALIDATE)["Location"]
+    assert location.startswith("/factures/commandes/")
+    body = unescape(client_a.get(location).content.decode())
+    assert "Total à payer : 7,65 € — vos places sont retenues 15 minutes." in body
+    assert "Paiement de vos réservations" in body and "Payer 7,65 €" in body
+    grid = client_a.get(f"{reverse('reservations:index')}?enfant={child.pk}").content.decode()
+    assert cell_state(grid, regie.cantine, day("21/01")) == CellState.HELD
+    assert "3 réservations en attente de paiement" in grid
 
 
 def test_a_day_full_at_validation_is_refused_with_its_reason_and_leaves_the_cart(
