@@ -45,7 +45,9 @@ _COLLECTING = {
     **dict.fromkeys(_COLLECTING_MODELS, WRITE),
     "billing.paymentsettings": WRITE,
 }
-_COLLECTING_VIEW = dict.fromkeys(_COLLECTING_MODELS, VIEW)
+# The others read them, settings included: who may change the PayFiP identifier or the SEPA
+# creditor decides where families' money goes (found by tests/tenants/test_role_matrix.py).
+_COLLECTING_VIEW = dict.fromkeys((*_COLLECTING_MODELS, "billing.paymentsettings"), VIEW)
 
 ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": {

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -79,13 +81,32 @@ MODELS = {
     "billing.creditnote": READS,
     "billing.attendance": READS,
     "billing.invoicerun": {A: "va", R: "v", C: "v", AD: "va"},
-    # The régie collects (payments at the counter, direct debit, its settings); the
-    # ordonnateur side only reads them (issue 11 registers these).
+    # The régie (issue 11). Money is recorded once and never edited in place (SPEC §6): the
+    # régisseur records payments at the counter, mandates and direct-debit runs, and sets
+    # the régie's settings (one row, created on first visit); the others read.
     **{
-        label: {A: "v", R: "vac", C: "v", AD: "v"}
-        for label in ("payment", "sepamandate", "debitrun", "paymentsettings")
-        for label in (f"billing.{label}",)
+        label: {A: "v", R: "va", C: "v", AD: "v"}
+        for label in ("billing.payment", "billing.sepamandate", "billing.debitrun")
     },
+    "billing.paymentsettings": {A: "v", R: "vc", C: "v", AD: "v"},
+    # Written by the providers' notifications, the orders and the reminders: read only.
+    **{
+        label: READS
+        for label in (
+            "billing.paymenttransaction",
+            "billing.paymentnotice",
+            "billing.accountentry",
+            "billing.prepaidorder",
+            "billing.reminder",
+            "billing.latepayer",
+            "billing.collectionsreport",
+            "billing.encaissementstatement",
+        )
+    },
+    # Crossing the régie rule is the administrateur's decision, logged; all read it.
+    "billing.dutyexception": {A: "v", R: "v", C: "v", AD: "va"},
+    # Reopening an invoiced period's pointage is a correction (billing.correct).
+    "billing.attendanceunlock": {A: "va", R: "v", C: "v", AD: "va"},
 }
 CARERS = frozenset({A, AD})  # families.view_health
 EXPORTERS = frozenset({R, C, AD})  # billing.export
@@ -106,6 +127,9 @@ CUSTOM_ACTIONS = {
     ("audit.auditentry", "export_csv"): frozenset({AD}),
     ("audit.sharedauditentry", "export_csv"): frozenset({AD}),
     ("tenants.membership", "remove_selected"): frozenset({AD}),
+    ("billing.paymenttransaction", "ask_providers"): frozenset({R}),
+    ("billing.sepamandate", "revoke"): frozenset({R}),
+    ("billing.dutyexception", "revoke"): frozenset({AD}),
     # Replaced by « Retirer du personnel », which keeps the last administrateur.
     ("tenants.membership", "delete_selected"): frozenset(),
 }
@@ -122,6 +146,16 @@ CUSTOM_PAGES = {
     "billing_attendance_mark": CARERS,
     "billing_invoice_credit": CARERS,
     "billing_invoicerun_progress": frozenset(ROLES),
+    # The pain.008 file is read like its run; a bank's rejection is recorded by the régie.
+    "billing_debitrun_xml": frozenset(ROLES),
+    "billing_debitrun_reject": frozenset({R}),
+}
+# Exports asked by a page's query string rather than by an action.
+QUERY_EXPORTS = {
+    "billing.encaissementstatement": (
+        {"start": "2026-11-01", "end": "2026-11-30", "format": "csv"},
+        EXPORTERS,
+    ),
 }
 STANDARD_PAGES = ("changelist", "add", "history", "delete", "change", "autocomplete")
 
@@ -260,8 +294,11 @@ def test_each_role_may_do_to_each_model_what_the_table_says(role, scene, tenant_
         if got != want:
             wrong.append((label, "ModelAdmin", got, want))
         # Over HTTP: the list, the add page, one row's change and delete pages.
+        listed = client.get(url(model, "changelist"))
         answers = {
-            "v": client.get(url(model, "changelist")).status_code == 200,
+            # A changelist may lead to its single row (the régie's settings).
+            "v": listed.status_code == 200
+            or (listed.status_code == 302 and url(model, "changelist") in listed["Location"]),
             "a": client.get(url(model, "add")).status_code == 200,
         }
         row = scene.instances.get(label)
@@ -295,10 +332,18 @@ def test_each_role_may_run_the_actions_the_table_says(role, scene, tenant_a, in_
         row = scene.instances.get(label)
         with in_tenant(tenant_a):
             offered = model_admin.get_actions(request)
-        for _func, name, _description in model_admin._get_base_actions():
+        for func, name, _description in model_admin._get_base_actions():
             want = role in action_holders(label, name)
             ran = name in offered
-            if row is not None:
+            if row is None and ran:
+                # No row to post it on: the action itself is called on none, as the admin
+                # would; a refusal is its PermissionDenied.
+                with in_tenant(tenant_a):
+                    try:
+                        func(model_admin, _with_messages(request), model.objects.none())
+                    except PermissionDenied:
+                        ran = False
+            elif row is not None:
                 response = client.post(
                     url(model, "changelist"),
                     {"action": name, ACTION_CHECKBOX_NAME: [row.pk], "index": 0},
@@ -311,6 +356,12 @@ def test_each_role_may_run_the_actions_the_table_says(role, scene, tenant_a, in_
                 wrong.append((label, name, want))
     assert wrong == [], "\n".join(map(repr, wrong))
     assert checked >= len(CUSTOM_ACTIONS)
+
+
+def _with_messages(request):
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
 
 
 # --- Custom pages -------------------------------------------------------------------------
@@ -347,12 +398,25 @@ def test_each_role_may_use_the_custom_pages_the_table_says(role, scene, tenant_a
         response = client.get(target)
         if response.status_code == 405:  # POST-only pages (the pointage's taps), empty
             response = client.post(target, {}, HTTP_ACCEPT="application/json")
-        allowed = response.status_code not in (403, 404, 405)
+        # The admin refuses with PermissionDenied before looking the row up: a 404 is a page
+        # the role may use, asked for a row that does not exist here.
+        allowed = response.status_code not in (403, 405)
         checked += 1
         if allowed != (role in page_holders(model._meta.label_lower, name)):
             wrong.append((name, target, response.status_code))
+    for label, (query, holders) in QUERY_EXPORTS.items():
+        model = next(m for m in tenant_admin_site._registry if m._meta.label_lower == label)
+        service = scene.instances["reservations.service"]
+        response = client.get(url(model, "changelist"), {**query, "service": service.pk})
+        checked += 1
+        exported = response.status_code == 200 and "attachment" in response.get(
+            "Content-Disposition", ""
+        )
+        if exported != (role in holders):
+            wrong.append((label, query, response.status_code))
     assert wrong == [], "\n".join(map(repr, wrong))
-    assert checked == len(pages) >= len(CUSTOM_PAGES)
+    assert checked == len(pages) + len(QUERY_EXPORTS)
+    assert len(pages) >= len(CUSTOM_PAGES)
 
 
 # --- Health data --------------------------------------------------------------------------

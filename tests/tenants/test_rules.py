@@ -152,3 +152,11 @@ def test_staff_take_a_child_off_a_waiting_list_but_never_type_an_entry(role):
     assert role_allows(role, "reservations.delete_waitinglistentry")
     assert not role_allows(role, "reservations.add_waitinglistentry")
     assert not role_allows(role, "reservations.change_waitinglistentry")
+
+
+@pytest.mark.parametrize("role", ["agent", "administrateur", "comptable"])
+def test_only_the_regisseur_changes_the_regies_settings(role):
+    # The PayFiP identifier and the SEPA creditor decide where families' money goes.
+    assert role_allows("regisseur", "billing.change_paymentsettings")
+    assert role_allows(role, "billing.view_paymentsettings")
+    assert not role_allows(role, "billing.change_paymentsettings")
