@@ -36,6 +36,7 @@ from reservations.models import Booking, Prestation, Service
 from reservations.rules import PARIS
 from tenants.models import AdhesionCode, Collectivite
 from tests.billing.conftest import triggers_off
+from tests.browser import test_payments
 from tests.cleanup import bookings_purge
 from tests.conftest import SESSION_PARENT, SESSION_PASSWORD, TEST_COLLECTIVITES
 
@@ -259,6 +260,36 @@ def test_booking_pages_pass_axe_and_the_nu_checker(browser, live_url, booked, tm
     errors = [
         (Path(m.get("url", "")).name, m.get("lastLine"), m["message"]) for m in _nu_errors(html_dir)
     ]
+    assert errors == [], "\n".join(map(repr, errors))
+
+
+# The prépaiement cart's next page: « Valider » leads to the order's payment page.
+regie_cantine = test_payments.regie_cantine
+
+
+def test_the_payment_page_after_valider_passes_axe_and_the_nu_checker(
+    browser, live_url, regie_cantine, tmp_path
+):
+    service, meal = regie_cantine
+    html_dir = tmp_path / "pages"
+    html_dir.mkdir()
+    violations: dict = {}
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR")
+    page = context.new_page()
+    day = test_payments.DAYS[0]
+    try:
+        with time_machine.travel(test_payments.NOW, tick=True):
+            _log_in_as_the_parent(page, live_url)
+            page.goto(live_url(ALPHA, f"/reservations/?service={service.pk}&debut=2026-01-12"))
+            page.locator(f"#cellule-{meal.pk}-{day:%Y%m%d} button").click()
+            page.locator(f"#cellule-{meal.pk}-{day:%Y%m%d}[data-state=cart]").wait_for()
+            page.get_by_role("button", name="Valider").click()
+            page.get_by_role("heading", name="Paiement de vos réservations").wait_for()
+            _check_as_it_stands(page, "commande", html_dir, violations)
+    finally:
+        context.close()
+    assert violations == {}
+    errors = [(m.get("lastLine"), m["message"]) for m in _nu_errors(html_dir)]
     assert errors == [], "\n".join(map(repr, errors))
 
 
