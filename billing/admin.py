@@ -3,8 +3,6 @@ preview and progress, invoices (read-only, searchable, exportable) and their cre
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -26,11 +24,13 @@ from billing.models import (
     Tariff,
     TariffBracket,
 )
+from billing.rules import last_month
 from billing.services.credits import credit_note_issue
 from billing.services.duties import may
 from billing.services.invoicing import invoice_preview, services_to_bill
 from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations.models import BillingMode, Service
 
 ISSUE = "billing.issue"
@@ -49,7 +49,7 @@ class TariffBracketInline(admin.TabularInline):
 
 
 @admin.register(Tariff, site=tenant_admin_site)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     form = TariffForm
     list_display = ["prestation", "label", "valid_from", "valid_to", "price_mode", "price"]
     list_filter = ["prestation__service", "prestation", "price_mode"]
@@ -79,7 +79,7 @@ class TariffAdmin(admin.ModelAdmin):
 
 
 @admin.register(BillingProfile, site=tenant_admin_site)
-class BillingProfileAdmin(admin.ModelAdmin):
+class BillingProfileAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     form = BillingProfileForm
     list_display = ["service", "code", "invoice_pattern", "due_days"]
     list_select_related = ["service"]
@@ -87,11 +87,6 @@ class BillingProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
 
 
 class RunForm(forms.Form):
@@ -155,8 +150,11 @@ class InvoiceRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         start, end = last_month(timezone.localdate())
         # The service proposed first is one with something left to bill last month.
+        # « Aujourd'hui » links here with ?service=; otherwise the first one left to bill.
+        asked = request.GET.get("service", "")
         to_bill = services_to_bill(start=start, end=end)
-        initial = {"start": start, "end": end, "service": to_bill[0] if to_bill else None}
+        chosen = next((x for x in to_bill if str(x.pk) == asked), to_bill[0] if to_bill else None)
+        initial = {"start": start, "end": end, "service": chosen}
         form = RunForm(request.POST or None, initial=initial)
         preview = None
         if request.method == "POST" and form.is_valid():
@@ -231,7 +229,7 @@ class CreditNoteInline(admin.TabularInline):
 
 
 @admin.register(Invoice, site=tenant_admin_site)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "issued_on",
@@ -360,7 +358,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditNote, site=tenant_admin_site)
-class CreditNoteAdmin(admin.ModelAdmin):
+class CreditNoteAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["number", "issued_on", "invoice", "reason", "total"]
     search_fields = ["number", "invoice__number", "invoice__foyer_name", "reason"]
     list_filter = ["invoice__service"]

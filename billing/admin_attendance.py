@@ -28,6 +28,7 @@ from billing.services.attendance import (
 )
 from families.models import Child
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from reservations.models import Prestation
 
 BAD_MARK = "Pointage incomplet : enfant, prestation, jour et état sont attendus."
@@ -63,7 +64,7 @@ class AttendanceMarkInline(admin.TabularInline):
 
 
 @admin.register(Attendance, site=tenant_admin_site)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["day", "prestation", "child", "status", "booking", "marked_at"]
     list_filter = ["status", "prestation__service", "prestation"]
     search_fields = ["child__last_name", "child__first_name"]
@@ -190,7 +191,7 @@ class UnlockForm(forms.ModelForm):
 
 
 @admin.register(AttendanceUnlock, site=tenant_admin_site)
-class AttendanceUnlockAdmin(admin.ModelAdmin):
+class AttendanceUnlockAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     """« Rouvrir un pointage facturé »: who, when, why; kept, never changed."""
 
     form = UnlockForm

@@ -29,6 +29,7 @@ from billing.payments.counter import COLLECT, CounterEntry, counter_payment_reco
 from billing.services.duties import may
 from billing.services.reconcile import payments_poll
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 
 RECORDED = "Paiement enregistré : reçu n° {number} ({amount} €)."
 POLLED = "État demandé aux prestataires : {counts}."
@@ -94,7 +95,7 @@ class CounterForm(forms.Form):
 
 
 @admin.register(Payment, site=tenant_admin_site)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = [
         "receipt_number",
         "received_at",
@@ -174,7 +175,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentTransaction, site=tenant_admin_site)
-class PaymentTransactionAdmin(ReadOnlyAdmin):
+class PaymentTransactionAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = [
         "pk",
         "created_at",
@@ -204,7 +205,7 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentNotice, site=tenant_admin_site)
-class PaymentNoticeAdmin(ReadOnlyAdmin):
+class PaymentNoticeAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = ["at", "provider", "provider_id", "outcome", "message", "transaction"]
     list_filter = ["outcome", "provider"]
     search_fields = ["provider_id", "message"]
@@ -212,7 +213,7 @@ class PaymentNoticeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccountEntry, site=tenant_admin_site)
-class AccountEntryAdmin(ReadOnlyAdmin):
+class AccountEntryAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = ["at", "foyer", "kind", "amount", "label"]
     list_filter = ["kind"]
     search_fields = ["foyer__name", "label"]
@@ -232,7 +233,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(PrepaidOrder, site=tenant_admin_site)
-class PrepaidOrderAdmin(ReadOnlyAdmin):
+class PrepaidOrderAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = ["pk", "created_at", "foyer", "service", "total", "status", "ticket"]
     list_filter = ["status", "service"]
     search_fields = ["foyer__name", "ticket__number"]

@@ -33,6 +33,7 @@ from billing.services.duties import GRANT, duty_exception_grant, duty_exception_
 from families.models import Foyer
 from portal.admin_sites import tenant_admin_site
 from portal.models import User
+from portal.search import ForgivingSearchMixin
 from tenants.models import Membership
 
 MANDATE_SAVED = "Mandat {rum} enregistré."
@@ -50,7 +51,7 @@ class MandateForm(forms.Form):
 
 
 @admin.register(SepaMandate, site=tenant_admin_site)
-class SepaMandateAdmin(ReadOnlyAdmin):
+class SepaMandateAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = ["rum", "foyer", "holder", "iban_masked", "signed_on", "revoked_on"]
     search_fields = ["rum", "foyer__name", "holder"]
     list_filter = ["revoked_on"]
@@ -202,7 +203,7 @@ class DebitRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder, site=tenant_admin_site)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = ["sent_at", "invoice", "level", "days", "balance"]
     list_filter = ["level"]
     search_fields = ["invoice__number", "invoice__foyer_name"]
@@ -211,7 +212,7 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LatePayer, site=tenant_admin_site)
-class LatePayerAdmin(ReadOnlyAdmin):
+class LatePayerAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     """Late payers: invoices past their due date with something left to pay."""
 
     list_display = [
@@ -275,7 +276,7 @@ class ExceptionForm(forms.Form):
 
 
 @admin.register(DutyException, site=tenant_admin_site)
-class DutyExceptionAdmin(ReadOnlyAdmin):
+class DutyExceptionAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_display = [
         "user_email",
         "capability",

@@ -5,8 +5,6 @@ deposit to the Trésorerie) and the « état d'encaissement récapitulatif des p
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -24,15 +22,11 @@ from billing.reports import (
     payments_journal,
     statement_table,
 )
+from billing.rules import last_month
 from portal.admin_sites import tenant_admin_site
 from reservations.models import Service
 
 EXPORT = "billing.export"
-
-
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
 
 
 class PeriodForm(forms.Form):

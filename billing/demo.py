@@ -26,6 +26,7 @@ from billing.models import (
     Tariff,
     TariffBracket,
 )
+from billing.rules import last_month
 from families.models import Child, Foyer, QuotientFamilial
 from reservations.calendar import ClosureCalendar
 from reservations.models import (
@@ -107,14 +108,9 @@ def _tariffs(spec: dict) -> int:
     return created
 
 
-def _last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
-
-
 def _served(collectivite: Collectivite, today: date) -> None:
     """Last month's bookings (validated, as the mairie recorded them) and attendance."""
-    start, end = _last_month(today)
+    start, end = last_month(today)
     calendar = ClosureCalendar(zone=collectivite.holiday_zone, closed_weekdays={3, 6, 7})
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     days = [day for day in days if calendar.is_open(day)]

@@ -1,19 +1,15 @@
-"""Invoices as spreadsheets for staff and the Trésorerie: CSV (Excel-friendly) and XLSX.
-
-Cells a spreadsheet would read as a formula (= + - @, tab, carriage return first) are written
-with a leading apostrophe: a foyer's name is typed by families.
-"""
+"""Invoices as spreadsheets for staff and the Trésorerie: CSV (as French Excel reads it) and
+XLSX, every cell made inert by portal.spreadsheets (a foyer's name is typed by families)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.http import HttpResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from portal import spreadsheets
+
 HEADER = [
     "Numéro",
     "Émise le",
@@ -28,13 +24,7 @@ HEADER = [
     "Reste dû",
     "État",
 ]
-
-
-def safe(value):
-    """Return ``value`` so that no spreadsheet evaluates it."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def invoice_rows(invoices: Iterable) -> Iterable[list]:
@@ -55,37 +45,23 @@ def invoice_rows(invoices: Iterable) -> Iterable[list]:
         ]
 
 
-def _csv_cell(value) -> str:
+def _french(value):
+    """« 44,80 » and « 01/12/2026 »: what a French spreadsheet reads as a number and a date."""
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
     if hasattr(value, "strftime"):
         return value.strftime("%d/%m/%Y")
-    return safe(str(value))
+    return value
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with accents only with a BOM
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(header)
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return response
+    return spreadsheets.csv_response(
+        filename, header, ([_french(value) for value in row] for row in rows)
+    )
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Factures")
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([safe(value) if isinstance(value, str) else value for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    """An XLSX keeps numbers and dates typed (the spreadsheet formats them)."""
+    response = HttpResponse(spreadsheets.xlsx_bytes(header, rows), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

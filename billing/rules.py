@@ -52,6 +52,7 @@ __all__ = [
     "forfait_period",
     "hours_between",
     "invoice_status",
+    "last_month",
     "money",
     "periods_problems",
     "price_day",
@@ -327,6 +328,12 @@ def price_day(
     # The special prices are per unit too (per hour for an hourly tariff), as the seed's
     # table puts them beside « prix à l'unité ».
     return _line(label, quantity, special if special is not None else unit_price(tariff, qf))
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """Return the first and last day of the month before ``today``'s (what staff bill)."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
 
 
 def forfait_period(day: date, period: str) -> tuple[date, date]:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 from import_export.tmp_storages import CacheStorage
@@ -21,7 +22,9 @@ from families.models import Child, Foyer, ImportJob, ImportStatus, QuotientFamil
 from families.resources import BoundedXLSX, ChildResource, FrenchCSV
 from families.services import adhesion_code_send
 from families.services_import import import_job_start, import_progress
+from families.timeline import timeline_page
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from portal.spreadsheets import csv_response
 
 HEALTH_FIELDS = ("allergies", "pai")
@@ -61,6 +64,46 @@ def _without_health(fields):
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+class TimelineMixin:
+    """The history of a child or a foyer (families.timeline): its latest entries under the
+    form, all of them, page by page, behind « Historique »."""
+
+    timeline_on_form = 10
+
+    def _timeline_of(self, obj):
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            foyer, child = self._timeline_of(obj)
+            context["timeline"] = timeline_page(
+                foyer=foyer, child=child, per_page=self.timeline_on_form
+            )
+            context["timeline_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        foyer, child = self._timeline_of(obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Historique de {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "timeline": timeline_page(foyer=foyer, child=child, page=request.GET.get("p", 1)),
+            "timeline_url": request.path,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/families/timeline.html", context)
 
 
 class ImportFileStorage(CacheStorage):
@@ -160,7 +203,7 @@ class AccountStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Foyer, site=tenant_admin_site)
-class FoyerAdmin(ImportMixin, admin.ModelAdmin):
+class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAdmin):
     # Changelist queries do not grow with the rows: the children count is an annotation
     # and the account status reads foyer.user_id, never the account itself.
     list_display = ["name", "email", "account_status", "children_count"]
@@ -173,6 +216,7 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
         "children__last_name",
         "children__first_name",
     ]
+    phone_search_fields = ("responsables__phone", "responsables__phone_secondary")
     # Searches and filters across children or responsables may match a foyer several times:
     # Django's changelist then applies distinct() (lookup_spawns_duplicates).
     list_filter = ["children__school", "children__classe", AccountStatusFilter]
@@ -192,6 +236,9 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
         return (
             super().get_queryset(request).annotate(children_count=Count("children", distinct=True))
         )
+
+    def _timeline_of(self, foyer):
+        return foyer, None
 
     @admin.display(description="compte")
     def account_status(self, foyer):
@@ -342,18 +389,12 @@ class FoyerAdmin(ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(Child, site=tenant_admin_site)
-class ChildAdmin(admin.ModelAdmin):
-    list_display = [
-        "last_name",
-        "first_name",
-        "birth_date_display",
-        "school",
-        "classe",
-        "regime",
-        "foyer",
-    ]
+class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
+    # Readable at 1 366 px: the name and the school in one column each, PAI and foyer kept.
+    list_display = ["name", "birth_date_display", "school_classe", "regime", "foyer_link"]
     list_filter = ["school", "classe", "regime", "sexe"]
-    search_fields = ["last_name", "first_name", "foyer__name"]
+    search_fields = ["last_name", "first_name", "foyer__name", "foyer__email", "school", "classe"]
+    phone_search_fields = ("foyer__responsables__phone", "foyer__responsables__phone_secondary")
     list_select_related = ["foyer"]
     autocomplete_fields = ["foyer"]
     fieldsets = [
@@ -385,14 +426,35 @@ class ChildAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def _timeline_of(self, child):
+        return None, child
+
     @admin.display(description="date de naissance", ordering="birth_date")
     def birth_date_display(self, child):
         # The French DATE_FORMAT spells the month out; the short one reads JJ/MM/AAAA.
         return date_format(child.birth_date, "SHORT_DATE_FORMAT")
 
+    @admin.display(description="enfant", ordering="last_name")
+    def name(self, child):
+        return f"{child.last_name} {child.first_name}"
+
+    @admin.display(description="école / classe", ordering="school")
+    def school_classe(self, child):
+        return " — ".join(part for part in (child.school, child.classe) if part) or "—"
+
+    @admin.display(description="foyer", ordering="foyer__name")
+    def foyer_link(self, child):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:families_foyer_change", args=[child.foyer_id]),
+            child.foyer.name,
+        )
+
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        return [*columns, "pai"] if can_view_health(request) else columns
+        if not can_view_health(request):
+            return columns
+        return [*columns[:-1], "pai", columns[-1]]
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))

@@ -80,3 +80,10 @@ class ActivationEmailMismatch(FamiliesError):
         "Le compte se crée avec l'adresse e-mail à laquelle la mairie a envoyé le lien. "
         "Pour utiliser une autre adresse, demandez à votre mairie de la modifier."
     )
+
+
+class FoyerEmailTaken(FamiliesError):
+    def __init__(self):
+        from families.models import FOYER_EMAIL_TAKEN
+
+        super().__init__(FOYER_EMAIL_TAKEN)

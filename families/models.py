@@ -6,10 +6,17 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeOperators
 from django.db import models
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
 
 from portal.models import Civilite, NotificationPreference
 from portal.validators import ADDRESS_MAX_LENGTH, phone_validator, plain_text_validator
+
+FOYER_EMAIL_TAKEN = (
+    "Un autre foyer a déjà cette adresse e-mail de connexion : chaque foyer a la sienne "
+    "(les majuscules ne comptent pas). Vérifiez l'adresse, ou retrouvez ce foyer par la "
+    "recherche."
+)
 
 
 class Foyer(models.Model):
@@ -53,7 +60,14 @@ class Foyer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user"], condition=models.Q(user__isnull=False), name="foyer_one_per_user"
-            )
+            ),
+            # The login e-mail identifies one foyer, whatever its case.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="foyer_login_email_once",
+                violation_error_message=FOYER_EMAIL_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -305,8 +305,9 @@ class ChildResource(resources.ModelResource):
         foyer = None
         if not errors:
             try:
-                Foyer(name=name, email=email).full_clean(exclude=["user"])
                 foyer = self._foyer_find(name=name, email=email)
+                if foyer is None:  # a new foyer: its e-mail is checked against the others'
+                    Foyer(name=name, email=email).full_clean(exclude=["user"])
             except ValidationError as error:
                 for field, messages in error.update_error_dict({}).items():
                     column = FOYER_EMAIL if field == "email" else FOYER_NAME

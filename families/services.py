@@ -24,6 +24,7 @@ from families.exceptions import (
     CodeOtherCollectivite,
     CodeRevoked,
     CodeUnknown,
+    FoyerEmailTaken,
     FoyerHasNoEmail,
     FoyerTakenByAnotherAccount,
     ResponsableMissing,
@@ -143,7 +144,8 @@ def _bind_foyer(*, row: AdhesionCode, user, now) -> Foyer:
     if Foyer.objects.filter(user=user).exclude(pk=foyer.pk).exists():
         raise AccountAlreadyHasFoyer()
     foyer.user = user
-    foyer.email = foyer.email or user.email
+    if not foyer.email and not Foyer.objects.filter(email__iexact=user.email).exists():
+        foyer.email = user.email
     foyer.save(update_fields=["user", "email"])
     adhesion_add(user=user, collectivite=row.collectivite)
     row.used_at = now
@@ -222,6 +224,8 @@ def foyer_activate(*, code: str, data: ActivationData, existing_user=None, now=N
                 email_confirmed_at=now,  # the link came to this address
             )
         foyer = _bind_foyer(row=row, user=user, now=now)
+        if Foyer.objects.filter(email__iexact=data.email).exclude(pk=foyer.pk).exists():
+            raise FoyerEmailTaken()
         foyer.name = data.household_name
         foyer.save(update_fields=["name"])
         for rank, values in enumerate(data.responsables, start=1):

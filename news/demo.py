@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +22,7 @@ from tenants.models import Collectivite
 DEMO_SCHEMA = "valdurenque"
 WELCOME_TITLE = "Bienvenue sur votre nouvel espace famille"
 SITE = "GROUPE SCOLAIRE - postfacturation"  # reservations.demo's Valdurenque service
+CLOSURE_TITLE = "Fermeture de la garderie du soir"
 
 # One string per paragraph: a line break inside a paragraph would show (nl2br).
 WELCOME = "\n\n".join(
@@ -71,10 +73,15 @@ def _day(value) -> str:
         return date_format(value, "l j F")
 
 
+def closure_day(now: datetime):
+    """The Friday after next: the evening garderie is closed for a staff training."""
+    today = now.astimezone(PARIS).date()
+    return today + timedelta(days=7 - today.weekday()) + timedelta(days=11)
+
+
 def _posts(now: datetime) -> list[dict]:
     today = now.astimezone(PARIS).date()
     monday = today + timedelta(days=7 - today.weekday())
-    closure_day = monday + timedelta(days=11)  # the Friday after next
     show_day = monday + timedelta(days=17)  # a Thursday three weeks on
     return [
         {
@@ -91,12 +98,12 @@ def _posts(now: datetime) -> list[dict]:
             "body": MENU.format(monday=_day(monday)),
         },
         {
-            "title": "Fermeture de la garderie du soir",
+            "title": CLOSURE_TITLE,
             "category": Category.FERMETURE,
             "site": SITE,
             "publish_at": now - timedelta(days=1),
-            "unpublish_at": datetime.combine(closure_day + timedelta(days=1), time(), PARIS),
-            "body": CLOSURE.format(day=_day(closure_day)),
+            "unpublish_at": datetime.combine(closure_day(now) + timedelta(days=1), time(), PARIS),
+            "body": CLOSURE.format(day=_day(closure_day(now))),
         },
         {
             "title": "Spectacle de fin de trimestre",
@@ -119,4 +126,34 @@ def seed_news(collectivite: Collectivite, now: datetime | None = None) -> int:
             if site:
                 spec["service"] = Service.objects.filter(name=site).first()
             Post.objects.get_or_create(title=spec.pop("title"), defaults=spec)
+        _evening_closure(now)
         return Post.objects.count()
+
+
+def _evening_closure(now: datetime) -> None:
+    """The closure the post announces, made as staff make one (its bookings cancelled, the
+    families told), so that the grid, the sheets and the post agree."""
+    from reservations.models import Closure, Prestation
+    from reservations.services.closures import closure_create
+    from tenants.demo import staff_email
+
+    post = Post.objects.filter(title=CLOSURE_TITLE).first()
+    service = Service.objects.filter(name=SITE).first()
+    if post is None or service is None or Closure.objects.filter(news_post=post).exists():
+        return
+    day = post.unpublish_at.astimezone(PARIS).date() - timedelta(days=1)
+    evening = list(Prestation.objects.filter(service=service, name__startswith="GARDERIE SOIR"))
+    agent = get_user_model().objects.filter(email=staff_email(DEMO_SCHEMA, "agent")).first()
+    if not evening or agent is None or day <= now.astimezone(PARIS).date():
+        return
+    closure = closure_create(
+        service=service,
+        prestations=evening,
+        start=day,
+        end=day,
+        reason="Formation du personnel",
+        user=agent,
+        now=now,
+    )
+    closure.news_post = post
+    closure.save(update_fields=["news_post"])

@@ -31,6 +31,21 @@ def post_write(*, post: Post) -> Post:
     return post
 
 
+def post_publish(*, post: Post, now: datetime | None = None) -> Post:
+    """« Publier maintenant »: put ``post`` online at ``now``, until its withdrawal date if
+    that is still to come (a withdrawal already past is cleared: publishing means online)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.publish_at is None or locked.publish_at > now:
+            locked.publish_at = now
+        if locked.unpublish_at is not None and locked.unpublish_at <= now:
+            locked.unpublish_at = None
+        locked.full_clean()
+        locked.save(update_fields=["publish_at", "unpublish_at", "updated_at"])
+    return locked
+
+
 def post_email_request(*, post: Post, now: datetime | None = None) -> Post:
     """Record that ``post`` goes out by e-mail, and queue the sending once this commits.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 
+from portal.admin_french import with_french_titles
 from tenants.selectors import membership_role
 
 NOT_STAFF_HERE = (
@@ -108,6 +109,11 @@ class _RefusingAdminSite(AdminSite):
     trying other passwords.
     """
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every page title in French with its article and agreement (portal.admin_french).
+        admin_class = with_french_titles(admin_class or ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 
@@ -134,10 +140,18 @@ class TenantAdminSite(_RefusingAdminSite):
 
     login_form = TenantAdminAuthenticationForm
     refusal_message = NOT_STAFF_HERE
-    index_title = "Tableau de bord"
+    index_title = "Aujourd'hui"
+    index_template = "admin/today.html"
 
     def has_permission(self, request):
         return is_tenant_staff(request.user, getattr(request, "tenant", None))
+
+    def index(self, request, extra_context=None):
+        """« Aujourd'hui »: what needs doing now for this person's role, then every section."""
+        from portal.today import today_for
+
+        context = {**(extra_context or {}), "today": today_for(user=request.user)}
+        return super().index(request, context)
 
     def each_context(self, request):
         context = super().each_context(request)

@@ -12,7 +12,7 @@ import socket
 from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -343,7 +343,14 @@ CELERY_BEAT_SCHEDULE = {
     "billing-reminders-send": {"task": "billing.tasks.reminders_send_task", "schedule": 86400.0},
 }
 
+
 # PAYMENTS
+def _origin(url: str) -> str:
+    """« https://www.payfip.gouv.fr » of a URL: what a CSP source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # Stripe Checkout when a key is set (one account for the platform; each session names its
 # collectivité); otherwise the demonstration provider, outside production only. PayFiP is
 # configured per collectivité (billing.PaymentSettings); its addresses are the DGFiP's.
@@ -480,7 +487,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # « Payer » posts here, then the browser is sent to the payment provider's page:
+        # Chromium applies form-action to that redirect too.
+        "form-action": ["'self'", "https://checkout.stripe.com", _origin(PAYFIP_PAYMENT_URL)],
     }
 }
 # django-permissions-policy: no page needs the camera, microphone, location or payment API.

@@ -68,6 +68,19 @@ class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """Staff of this collectivité land on « Aujourd'hui » (its admin), families at home."""
+        from portal.admin_sites import is_tenant_staff
+
+        tenant = getattr(self.request, "tenant", None)
+        if (
+            tenant is not None
+            and not tenant.is_public
+            and is_tenant_staff(self.request.user, tenant)
+        ):
+            return reverse("admin:index")
+        return super().get_default_redirect_url()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Accounts are created on the root portal, whichever collectivité the parent came from.

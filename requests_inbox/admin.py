@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from portal.admin_sites import tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from requests_inbox import selectors, services
 from requests_inbox.exceptions import RequestsError
 from requests_inbox.forms import Decision, ThreadAdminForm
@@ -85,7 +86,7 @@ class UnreadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Thread, site=tenant_admin_site)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     # The changelist is one query whatever the rows: the unread count is an aggregate of the
     # same statement, the foyer and the assignee are joins.
     form = ThreadAdminForm
@@ -99,7 +100,9 @@ class ThreadAdmin(admin.ModelAdmin):
         "last_message_at",
     ]
     list_filter = ["status", "category", AssignedFilter, UnreadFilter]
-    search_fields = ["subject", "foyer__name"]
+    # Message text too: « the e-mail about the trip » is found by what it said.
+    search_fields = ["subject", "foyer__name", "foyer__email", "messages__body"]
+    phone_search_fields = ("foyer__responsables__phone",)
     list_select_related = ["foyer", "assigned_to"]
     readonly_fields = [
         "foyer",
@@ -112,7 +115,8 @@ class ThreadAdmin(admin.ModelAdmin):
     actions = ["assign_to_me", "close"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(staff_unread=selectors.staff_unread())
+        # « non lus » are this staff member's own (ThreadRead), not the mairie's as a whole.
+        return selectors.threads_unread_for(super().get_queryset(request), user=request.user)
 
     def get_object(self, request, object_id, from_field=None):
         return _with_health_flag(super().get_object(request, object_id, from_field), request)
@@ -176,7 +180,7 @@ class ThreadAdmin(admin.ModelAdmin):
     def conversation(self, thread):
         rows = selectors.thread_messages(thread=thread)
         unread = selectors.unread_message_ids(
-            messages=rows, by_staff=True, read_mark=thread.staff_read_at
+            messages=rows, by_staff=True, read_mark=getattr(thread, "my_read_at", None)
         )
         masked = selectors.holds_health_data(thread) and not _health_shown(thread)
         return render_to_string(
@@ -193,7 +197,9 @@ class ThreadAdmin(admin.ModelAdmin):
         # Opening a thread reads it for the staff who answer; the page still marks what was
         # new. A reader (the régisseur) leaves it unread for them.
         if obj is not None and request.method == "GET" and self.has_answer_permission(request, obj):
-            services.thread_mark_read(thread=obj, by_staff=True, upto=obj.last_message_at)
+            services.thread_mark_read(
+                thread=obj, by_staff=True, upto=obj.last_message_at, user=request.user
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
@@ -238,7 +244,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Absence, site=tenant_admin_site)
-class AbsenceAdmin(admin.ModelAdmin):
+class AbsenceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["child", "start", "end", "status", "decided_at", "thread"]
     list_filter = ["status"]
     search_fields = ["child__last_name", "child__first_name", "thread__foyer__name"]

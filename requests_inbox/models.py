@@ -57,6 +57,7 @@ class Thread(models.Model):
     created_at = models.DateTimeField("créée le", default=timezone.now)
     last_message_at = models.DateTimeField("dernier message le", default=timezone.now)
     family_read_at = models.DateTimeField("lue par la famille jusqu'au", null=True, blank=True)
+    # Read by someone at the mairie; each staff member's own mark is a ThreadRead.
     staff_read_at = models.DateTimeField("lue par la mairie jusqu'au", null=True, blank=True)
 
     class Meta:
@@ -70,6 +71,37 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ThreadRead(models.Model):
+    """How far one staff member has read a thread: « non lu » is per person.
+
+    One colleague opening a request does not hide it from the others: each has read the
+    family's messages written up to their own ``read_at``.
+    """
+
+    thread = models.ForeignKey(
+        Thread, verbose_name="demande", on_delete=models.CASCADE, related_name="reads"
+    )
+    # Bare id: staff accounts live in the public schema.
+    user = models.ForeignKey(
+        "portal.User",
+        verbose_name="lue par",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    read_at = models.DateTimeField("lue jusqu'au")
+
+    class Meta:
+        verbose_name = "lecture d'une demande"
+        verbose_name_plural = "lectures des demandes"
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="thread_read_once_per_staff")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread} lue jusqu'au {timezone.localtime(self.read_at):%d/%m/%Y %H:%M}"
 
 
 class Message(models.Model):

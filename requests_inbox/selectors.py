@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 
 from families.models import Child, Foyer
 from requests_inbox.models import Absence, AbsenceStatus, Attachment, Category, Message, Thread
@@ -36,8 +36,23 @@ def family_unread() -> Count:
 
 
 def staff_unread() -> Count:
-    """Annotation: the family's messages staff have not read."""
+    """Annotation: the family's messages nobody at the mairie has read."""
     return _unread(from_staff=False, read_mark="staff_read_at")
+
+
+def threads_unread_for(threads: QuerySet[Thread], *, user) -> QuerySet[Thread]:
+    """Annotate ``threads`` with ``staff_unread``: the family's messages ``user`` has not read,
+    and ``my_read_at``, that person's read mark (one LEFT JOIN on their own ThreadRead)."""
+    not_read = Q(my_read__read_at__isnull=True) | Q(messages__created_at__gt=F("my_read__read_at"))
+    return threads.annotate(
+        my_read=FilteredRelation("reads", condition=Q(reads__user_id=user.pk)),
+        my_read_at=F("my_read__read_at"),
+    ).annotate(staff_unread=Count("messages", filter=Q(messages__from_staff=False) & not_read))
+
+
+def unread_threads_count(*, user) -> int:
+    """Return how many requests hold family messages ``user`` has not read (one query)."""
+    return threads_unread_for(Thread.objects.all(), user=user).filter(staff_unread__gt=0).count()
 
 
 def foyer_of_user(*, user) -> Foyer | None:

@@ -40,6 +40,7 @@ from requests_inbox.models import (
     Category,
     Message,
     Thread,
+    ThreadRead,
     ThreadStatus,
 )
 from requests_inbox.selectors import unread_cache_key
@@ -224,9 +225,13 @@ def message_post(
     return message
 
 
-def thread_mark_read(*, thread: Thread, by_staff: bool, upto: datetime | None = None) -> None:
+def thread_mark_read(
+    *, thread: Thread, by_staff: bool, upto: datetime | None = None, user=None
+) -> None:
     """Mark read, for one side, the other side's messages written up to ``upto``.
 
+    On the mairie's side the mark is ``user``'s own (ThreadRead): a colleague's glance hides
+    nothing from the others; the thread also keeps when anyone at the mairie read it.
     Pages pass the thread's ``last_message_at`` as they loaded it: a message written while
     the page was open stays unread. A read mark never moves back.
     """
@@ -237,6 +242,15 @@ def thread_mark_read(*, thread: Thread, by_staff: bool, upto: datetime | None = 
     )
     if behind.update(**{field: upto}) and not by_staff:
         _unread_changed(user_id=thread.foyer.user_id)
+    if by_staff and user is not None:
+        # Two tabs of one agent may race: the update moves an existing mark forward only,
+        # the insert of a first mark gives way to the other's (unique thread × person).
+        moved = ThreadRead.objects.filter(thread_id=thread.pk, user_id=user.pk, read_at__lt=upto)
+        if not moved.update(read_at=upto):
+            ThreadRead.objects.bulk_create(
+                [ThreadRead(thread_id=thread.pk, user_id=user.pk, read_at=upto)],
+                ignore_conflicts=True,
+            )
 
 
 def thread_staff_save(*, thread: Thread, changed: Iterable[str]) -> Thread:

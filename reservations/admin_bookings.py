@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from portal.admin_sites import tenant_admin_site
-from reservations import lifecycle
+from portal.search import ForgivingSearchMixin
+from reservations import lifecycle, policy
 from reservations.exceptions import ReservationsError
 from reservations.lifecycle import State
 from reservations.models import Booking, BookingEvent
 from reservations.services import staff
+from reservations.services.places import places_count
 from reservations.services.records import overlap_error, route_of, slot_clash
 
 # What was booked and what became of it: shown, never typed once the booking exists.
@@ -30,10 +34,18 @@ class BookingAdminForm(forms.ModelForm):
     """A booking typed by staff, or the move staff choose for an existing one."""
 
     new_state = forms.ChoiceField(label="Changer l'état", required=False)
+    override = forms.BooleanField(
+        label="Passer outre le délai ou la capacité",
+        required=False,
+        help_text=(
+            "Les jours de fermeture et ceux où la prestation n'a pas lieu restent refusés. "
+            "Le motif est alors obligatoire et gardé dans l'historique."
+        ),
+    )
     note = forms.CharField(
         label="Motif",
         required=False,
-        max_length=255,
+        max_length=200,
         help_text="Envoyé à la famille avec la décision (obligatoire pour un refus).",
     )
 
@@ -50,6 +62,7 @@ class BookingAdminForm(forms.ModelForm):
                 (UNCHANGED, "— inchangé —"),
                 *((str(state), state.label) for state in moves),
             ]
+            del self.fields["override"]
         else:
             del self.fields["new_state"]
 
@@ -61,6 +74,20 @@ class BookingAdminForm(forms.ModelForm):
                 clash = slot_clash(child_id=child.pk, prestation=prestation, day=day)
                 if clash is not None:
                     raise forms.ValidationError(overlap_error(prestation, clash).message)
+                # The parents' rules, as the service will apply them under the day's lock.
+                now = timezone.now()
+                check = policy.staff_check(prestation=prestation, day=day, now=now)
+                capacity, taken = places_count([(prestation.pk, day)], now)
+                key = (prestation.pk, day)
+                try:
+                    staff.staff_override_note(
+                        check=check,
+                        full=taken[key] >= capacity[key],
+                        override=cleaned.get("override", False),
+                        note=cleaned.get("note", ""),
+                    )
+                except ReservationsError as error:
+                    raise forms.ValidationError(error.message) from error
         elif cleaned.get("new_state") == State.REFUSED and not cleaned.get("note"):
             self.add_error("note", MOTIVE_REQUIRED)
         return cleaned
@@ -94,7 +121,7 @@ class BookingEventInline(admin.TabularInline):
 
 
 @admin.register(Booking, site=tenant_admin_site)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     form = BookingAdminForm
     list_display = ["day", "prestation", "child", "state", "state_reason", "updated_at"]
     list_filter = [
@@ -105,7 +132,14 @@ class BookingAdmin(admin.ModelAdmin):
         "child__school",
         "child__classe",
     ]
-    search_fields = ["child__last_name", "child__first_name", "child__foyer__name"]
+    search_fields = [
+        "child__last_name",
+        "child__first_name",
+        "child__foyer__name",
+        "prestation__name",
+        "prestation__service__name",
+    ]
+    phone_search_fields = ("child__foyer__responsables__phone",)
     date_hierarchy = "day"
     list_select_related = ["prestation__service", "child"]
     autocomplete_fields = ["child"]
@@ -117,7 +151,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["child", "prestation", "day", "note"]
+            return ["child", "prestation", "day", "override", "note"]
         return [
             "child",
             "prestation",
@@ -135,6 +169,14 @@ class BookingAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return [*HISTORY_FIELDS, "created_at", "updated_at"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ReservationsError as error:
+            # The day filled up (or closed) between the form's check and the booking.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_decide_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(staff.DECIDE)
@@ -158,6 +200,7 @@ class BookingAdmin(admin.ModelAdmin):
                 day=data["day"],
                 user=request.user,
                 note=data["note"],
+                override=data.get("override", False),
             )
             obj.pk, obj.state, obj.state_reason = created.pk, created.state, created.state_reason
             obj.held_until, obj.created_at = created.held_until, created.created_at

@@ -30,6 +30,15 @@ HISTORY_KEPT = (
     "Une réservation envoyée et son historique ne peuvent pas être supprimés : annulez-la plutôt."
 )
 NOT_ALLOWED = "Votre rôle ne permet pas de décider des réservations."
+# A booking typed by staff against the parents' rules (reservations.services.staff).
+OVERRIDE_NEEDED = (
+    "{reasons} Pour réserver quand même, cochez « Passer outre le délai ou la capacité » et "
+    "indiquez le motif."
+)
+OVERRIDE_MOTIVE_REQUIRED = (
+    "Indiquez le motif pour lequel la mairie passe outre le délai ou la capacité : il est "
+    "gardé dans l'historique de la réservation."
+)
 
 
 @dataclass(frozen=True)
@@ -52,3 +61,27 @@ class CartRefused(ReservationsError):
 
 class CartEmpty(ReservationsError):
     message = "Votre panier est vide."
+
+
+# Closures (reservations.services.closures).
+CLOSURE_OVERLAP = (
+    "Une fermeture de ce service couvre déjà {scope} {period} (« {reason} ») : modifiez-la "
+    "plutôt que d'en ajouter une autre."
+)
+CLOSURE_IN_PAST = (
+    "Une fermeture ne peut pas commencer avant aujourd'hui : les jours passés ont été servis "
+    "(corrigez plutôt le pointage)."
+)
+CLOSURE_UPSIDE_DOWN = "La fin de la fermeture précède son début."
+CLOSURE_TOO_LONG = "Une fermeture couvre au plus {days} jours : créez-en plusieurs."
+CLOSURE_REASON_EMPTY = "Indiquez le motif de la fermeture : il est envoyé aux familles."
+CLOSURE_OTHER_SERVICE = "« {name} » n'est pas une prestation de ce service."
+CLOSURE_RUNNING = (
+    "Cette fermeture est en cours d'application : attendez qu'elle soit terminée pour la "
+    "modifier ou la supprimer."
+)
+CLOSURE_NOT_ALLOWED = "Votre rôle ne permet pas de fermer un service : il annule des réservations."
+
+
+class ClosureError(ReservationsError):
+    message = "La fermeture n'a pas pu être enregistrée."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
@@ -20,10 +21,12 @@ from reservations.models import BookingRuleKind, CancellationRuleKind, Prestatio
 __all__ = [
     "FULL",
     "NOT_RUNNING",
+    "StaffCheck",
     "booking_horizon",
     "booking_refusal",
     "booking_refusals",
     "prestation_rules",
+    "staff_check",
 ]
 ALL_WEEKDAYS = frozenset(range(1, 8))
 
@@ -51,27 +54,35 @@ def prestation_rules(prestation: Prestation) -> rules.PrestationRules:
     return rules.PrestationRules(booking=booking, cancellation=cancellation, opening=opening)
 
 
+# The closures of some services meeting a span of days; one row per prestation closed (none:
+# the whole service). "end" is quoted: a reserved word.
 CLOSURES_SQL = """
-    SELECT service_id, prestation_id, day, reason FROM reservations_closure
-    WHERE service_id = ANY(%s) AND day = ANY(%s)
+    SELECT c.service_id, cp.prestation_id, c.start, c."end", c.reason
+    FROM reservations_closure c
+    LEFT JOIN reservations_closure_prestations cp ON cp.closure_id = c.id
+    WHERE c.service_id = ANY(%s) AND c.start <= %s AND c."end" >= %s
 """
 
 
 def closures_for(prestations: Iterable[Prestation], days: Iterable[date]) -> dict:
-    """Return {prestation id: {day: label}} of staff closures, in one query."""
+    """Return {prestation id: {day: label}} of staff closures on ``days``, in one query."""
     prestations = list(prestations)
+    days = set(days)
     by_service = defaultdict(list)
     for prestation in prestations:
         by_service[prestation.service_id].append(prestation.pk)
     result: dict[int, dict[date, str]] = {p.pk: {} for p in prestations}
+    if not days or not prestations:
+        return result
     with connection.cursor() as cursor:  # raw: run by every cart validation (bench cart_race)
-        cursor.execute(CLOSURES_SQL, [list(by_service), list(set(days))])
+        cursor.execute(CLOSURES_SQL, [list(by_service), max(days), min(days)])
         rows = cursor.fetchall()
-    for service_id, prestation_id, day, reason in rows:
+    for service_id, prestation_id, start, end, reason in rows:
         targets = [prestation_id] if prestation_id else by_service[service_id]
+        closed = [day for day in days if start <= day <= end]
         for target in targets:
             if target in result:
-                result[target][day] = reason
+                result[target].update(dict.fromkeys(closed, reason))
     return result
 
 
@@ -144,6 +155,31 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
         if reason:
             refusals[line.pk] = reason
     return refusals
+
+
+@dataclass(frozen=True)
+class StaffCheck:
+    """What stands against staff booking a prestation-day.
+
+    ``closed``: the day has no service (closure, holiday, weekday it does not run): never
+    overridden. ``deadline``: the parents' deadline (or opening date, or a past day) is
+    passed: staff may override it, explicitly and with a motive.
+    """
+
+    closed: str | None = None
+    deadline: str | None = None
+
+
+def staff_check(*, prestation: Prestation, day: date, now: datetime) -> StaffCheck:
+    """Judge a booking typed by staff by the parents' rules (one closure query)."""
+    if day.isoweekday() not in prestation.weekdays:
+        return StaffCheck(closed=NOT_RUNNING)
+    calendar = closure_calendar(prestation, closures_for([prestation], [day])[prestation.pk])
+    closed = calendar.closed_reason(day)
+    if closed is not None:
+        return StaffCheck(closed=closed)
+    decision = rules.can_book(prestation_rules(prestation), day, now, calendar=calendar)
+    return StaffCheck(deadline=None if decision.allowed else decision.reason)
 
 
 def cancellation_refusal(*, prestation: Prestation, day: date, now: datetime) -> str | None:

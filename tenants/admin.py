@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from portal.admin_sites import platform_admin_site, tenant_admin_site
+from portal.search import ForgivingSearchMixin
 from tenants import services
 from tenants.exceptions import AlreadyStaff, LastAdministrateur
 from tenants.models import ROLE_SUMMARIES, Adhesion, Collectivite, Domain, Membership, Role
@@ -16,7 +17,7 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Collectivite, site=platform_admin_site)
-class CollectiviteAdmin(admin.ModelAdmin):
+class CollectiviteAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "schema_name", "holiday_zone", "email", "phone", "created_on"]
     list_filter = ["holiday_zone"]
     search_fields = ["name", "schema_name", "email", "domains__domain"]
@@ -43,7 +44,7 @@ class CollectiviteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership, site=platform_admin_site)
-class PlatformMembershipAdmin(admin.ModelAdmin):
+class PlatformMembershipAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["user", "collectivite", "role", "created_at"]
     list_filter = ["role", "collectivite"]
     search_fields = ["user__email", "user__last_name", "collectivite__name"]
@@ -52,7 +53,7 @@ class PlatformMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Adhesion, site=platform_admin_site)
-class AdhesionAdmin(admin.ModelAdmin):
+class AdhesionAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     list_display = ["user", "collectivite", "created_at"]
     list_filter = ["collectivite"]
     search_fields = ["user__email", "collectivite__name"]
@@ -123,7 +124,7 @@ class StaffMemberForm(forms.ModelForm):
 
 
 @admin.register(Membership, site=tenant_admin_site)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(ForgivingSearchMixin, admin.ModelAdmin):
     """The staff of the current collectivité, and only of it."""
 
     form = StaffMemberForm

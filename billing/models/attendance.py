@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from billing.rules import Attendance as AttendanceKind
 
@@ -105,7 +106,7 @@ class AttendanceMark(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} le {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_status_display()} le {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
 class AttendanceUnlock(models.Model):

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from families.models import Foyer
 from portal.services import email_queue
-from reservations.models import Booking
+from reservations.models import BillingMode, Booking
 
 
 def by_foyer(bookings: Iterable[Booking]) -> dict[int, list[Booking]]:
@@ -79,3 +79,30 @@ def waitlist_promoted(*, booking: Booking) -> None:
         key=f"waitlist-promoted:{booking.pk}",
         booking=booking,
     )
+
+
+def closure_announced(*, closure, bookings: list[Booking]) -> int:
+    """Tell each family of ``bookings`` once that ``closure`` cancelled them; return how many.
+
+    The journal key names the closure and its version: a job run again sends nothing twice,
+    and a closure extended later tells the families of the days it gained.
+    """
+    from reservations.services.closures import closure_scope
+
+    told = 0
+    for lines in by_foyer(bookings).values():
+        foyer = lines[0].child.foyer
+        if not foyer.email:
+            continue
+        _send(
+            foyer=foyer,
+            subject=f"Fermeture {closure.period_label} : vos réservations sont annulées",
+            template="reservations/emails/closure.txt",
+            key=f"closure:{closure.pk}:{closure.revision}:{foyer.pk}",
+            lines=lines,
+            closure=closure,
+            scope=closure_scope(closure, closure.prestations.all()),
+            prepaid=closure.service.billing_mode == BillingMode.PREPAIEMENT,
+        )
+        told += 1
+    return told

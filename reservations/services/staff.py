@@ -13,13 +13,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from families.models import Child
-from reservations import lifecycle
-from reservations.exceptions import NOT_ALLOWED, ReservationsError
+from reservations import lifecycle, policy
+from reservations.exceptions import (
+    FULL,
+    NOT_ALLOWED,
+    OVERRIDE_MOTIVE_REQUIRED,
+    OVERRIDE_NEEDED,
+    ReservationsError,
+)
 from reservations.lifecycle import ACTIVE_STATES, STAFF_MOVES, Action, Reason, State
 from reservations.models import Booking, Prestation, WaitingListEntry
 from reservations.services import emails
 from reservations.services.lifecycle import bookings_transition
-from reservations.services.places import days_lock
+from reservations.services.places import days_lock, places_count
 from reservations.services.records import booking_insert, route_of
 
 DECIDE = "reservations.decide"
@@ -109,18 +115,30 @@ def booking_staff_create(
     day: date,
     user,
     note: str = "",
+    override: bool = False,
     now: datetime | None = None,
 ) -> Booking:
     """Book ``prestation`` on ``day`` for ``child`` on the mairie's authority.
 
-    Deadlines and capacity are overridden (staff may overbook; they decide), not the
-    lifecycle: a prépaiement booking is held until the family pays. The child leaves that
-    day's waiting list if it was on it.
+    Judged by the parents' rules (reservations.policy): a day without service (closure,
+    holiday, a weekday the prestation does not run) is refused, always. A passed deadline
+    or a full day is refused too unless staff ``override`` it, with a motive in ``note``:
+    the event records what was overridden and why. The lifecycle still applies: a
+    prépaiement booking is held until the family pays. The child leaves that day's waiting
+    list if it was on it.
     """
     _check_allowed(user)
     now = now or timezone.now()
+    check = policy.staff_check(prestation=prestation, day=day, now=now)
+    if check.closed:  # before any lock: a day without service is never booked
+        raise ReservationsError(check.closed)
     with transaction.atomic():
-        days_lock([(prestation.pk, day)])
+        key = (prestation.pk, day)
+        days_lock([key])
+        capacity, taken = places_count([key], now)
+        note = staff_override_note(
+            check=check, full=taken[key] >= capacity[key], override=override, note=note
+        )
         booking = booking_insert(
             child=child,
             prestation=prestation,
@@ -136,3 +154,23 @@ def booking_staff_create(
             child=child, prestation=prestation, day=day
         ).update(promoted_to=booking)
     return booking
+
+
+def staff_override_note(*, check: policy.StaffCheck, full: bool, override: bool, note: str) -> str:
+    """Return the event's note of a booking typed by staff, or raise why it cannot be made.
+
+    Pure: the service calls it under the day's lock, the admin form before (to show the
+    checkbox's error beside it). Overridden rules are written in the note with the motive.
+    """
+    if check.closed:
+        raise ReservationsError(check.closed)
+    overridden = [reason.rstrip(".") for reason in (check.deadline,) if reason]
+    if full:
+        overridden.append(FULL.rstrip("."))
+    if not overridden:
+        return note
+    if not override:
+        raise ReservationsError(OVERRIDE_NEEDED.format(reasons=" ; ".join(overridden) + "."))
+    if not note.strip():
+        raise ReservationsError(OVERRIDE_MOTIVE_REQUIRED)
+    return f"Hors règle ({' ; '.join(overridden)}) : {note.strip()}"

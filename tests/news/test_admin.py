@@ -195,3 +195,25 @@ def test_a_comptable_reads_but_cannot_send(tenant_a, client_a, posts):
     assert response.status_code == 200
     assert "send_by_email" not in response.content.decode()
     assert client_a.get(ADD).status_code == 403
+
+
+def test_a_closure_post_leads_to_its_closure(agent_client, posts, tenant_a, in_tenant):
+    import datetime as dt
+
+    from reservations.models import Closure
+
+    post = posts["site"]
+    page = agent_client.get(f"{POSTS}{post.pk}/change/").content.decode()
+    assert "Créer la fermeture annoncée" in page
+    assert f"/admin/reservations/closure/add/?service={post.service_id}&amp;reason=" in page
+    with in_tenant(tenant_a):
+        closure = Closure.objects.create(
+            service=post.service,
+            start=dt.date(2026, 2, 6),
+            end=dt.date(2026, 2, 6),
+            reason="Formation",
+            news_post=post,
+        )
+    page = agent_client.get(f"{POSTS}{post.pk}/change/").content.decode()
+    assert f"/admin/reservations/closure/{closure.pk}/change/" in page
+    assert "Créer la fermeture annoncée" not in page

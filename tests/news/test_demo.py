@@ -30,3 +30,39 @@ def test_seed_news_once_with_the_welcome_post_pinned(tenant_a, tenant_b, in_tena
     assert "Menus de la cantine" in [post.title for post in shown]
     assert closure.service_id == site.pk
     assert "<table>" in next(p for p in shown if p.category == Category.MENU).body_html
+
+
+def test_the_closure_post_comes_with_its_closure(
+    tenant_a, in_tenant, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reservations import policy
+    from reservations.models import Closure
+    from tenants.demo import staff_email
+    from tenants.models import Role
+    from tests.factories import MembershipFactory, PrestationFactory, UserFactory
+
+    monkeypatch.setattr(demo, "DEMO_SCHEMA", "alpha")
+    MembershipFactory(
+        collectivite=tenant_a,
+        role=Role.AGENT,
+        user=UserFactory(email=staff_email("alpha", "agent")),
+    )
+    with in_tenant(tenant_a):
+        site = Service.objects.create(name=demo.SITE, billing_mode="postfacturation")
+        t1 = PrestationFactory(service=site, soir_t1=True)
+        t2 = PrestationFactory(service=site, soir_t2=True)
+        cantine = PrestationFactory(service=site, cantine=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            demo.seed_news(tenant_a, now=NOW)
+        post = Post.objects.get(title=demo.CLOSURE_TITLE)
+        closure = Closure.objects.get(news_post=post)
+        day = demo.closure_day(NOW)
+        assert (closure.start, closure.end) == (day, day)
+        assert set(closure.prestations.all()) == {t1, t2}
+        # The grid agrees with the post: the evening garderie is closed that day, not the rest.
+        assert policy.booking_refusal(prestation=t1, day=day, now=NOW)
+        assert policy.booking_refusal(
+            prestation=cantine, day=day, now=NOW
+        ) != policy.booking_refusal(prestation=t1, day=day, now=NOW)
+        demo.seed_news(tenant_a, now=NOW)
+        assert Closure.objects.count() == 1

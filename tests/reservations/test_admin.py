@@ -14,7 +14,7 @@ from django.core import mail
 from django.utils.html import escape
 
 from reservations.admin_bookings import MOTIVE_REQUIRED
-from reservations.exceptions import SLOTS_OVERLAP_NAMED
+from reservations.exceptions import OVERRIDE_MOTIVE_REQUIRED, SLOTS_OVERLAP_NAMED
 from reservations.lifecycle import Reason, State
 from reservations.models import Booking, WaitingListEntry
 from tenants.models import Role
@@ -171,20 +171,23 @@ def test_staff_book_past_the_deadline_and_the_child_leaves_the_waiting_list(
     with in_tenant(tenant_a):
         child = ChildFactory()
         entry = WaitingListEntryFactory(child=child, prestation=cantine, day=DAY)
-    # Tuesday 13/01, past « Mardi avant 12h » of the week before.
-    response = agent_client.post(
-        f"{BOOKINGS}add/",
-        {"child": child.pk, "prestation": cantine.pk, "day": "15/01/2026", "note": "Oubli"},
-    )
+    # Tuesday 13/01, past « Mardi avant 12h » of the week before: refused without the
+    # explicit override, then with it but no motive, then booked.
+    typed = {"child": child.pk, "prestation": cantine.pk, "day": "15/01/2026"}
+    refused = agent_client.post(f"{BOOKINGS}add/", typed).content.decode()
+    assert "Réservation close depuis le" in refused
+    assert escape("cochez « Passer outre le délai ou la capacité »") in refused
+    no_motive = agent_client.post(f"{BOOKINGS}add/", {**typed, "override": "on"})
+    assert escape(OVERRIDE_MOTIVE_REQUIRED) in no_motive.content.decode()
+    response = agent_client.post(f"{BOOKINGS}add/", {**typed, "override": "on", "note": "Oubli"})
     assert response.status_code == 302
     with in_tenant(tenant_a):
         booking = Booking.objects.get(child=child)
         assert (booking.state, booking.state_reason) == (State.VALIDATED, Reason.DEADLINE_OVERRIDE)
         event = booking.events.get()
-        assert (event.by_staff, event.note, event.reason) == (
-            True,
-            "Oubli",
-            Reason.DEADLINE_OVERRIDE,
+        assert (event.by_staff, event.reason) == (True, Reason.DEADLINE_OVERRIDE)
+        assert event.note == (
+            "Hors règle (Réservation close depuis le mardi 06/01/2026 à 12h00) : Oubli"
         )
         entry.refresh_from_db()
         assert entry.promoted_to == booking
@@ -269,14 +272,20 @@ def test_the_day_sheet_and_the_meals_count_what_holds_a_place_pending_apart(
         f"/admin/reservations/service/{service}/feuille-du-jour/?jour={DAY.isoformat()}"
     ).content.decode()
     assert "3 enfants attendus, dont 1 en attente" in sheet
-    assert sheet.index("CE1") < sheet.index("VERT Léa")
-    assert "CANTINE (en attente)" in sheet
+    # By class (CE1 before CP), then by name.
+    assert sheet.index("VERT Léa") < sheet.index("BLEU Tom") < sheet.index("GRIS Zoé")
+    assert "GRIS Zoé <em>(en attente)</em>" in sheet
     csv_export = client_a.get(
         f"/admin/reservations/service/{service}/repas/?debut={DAY.isoformat()}&format=csv"
     ).content.decode("utf-8-sig")
     assert csv_export.splitlines() == [
         "Jour;Classique;Végétarien;Sans porc;Total;Dont en attente",
+        "12/01/2026;0;0;0;0;0",
+        "13/01/2026;0;0;0;0;0",
+        "14/01/2026;0;0;0;0;0",
         "15/01/2026;2;1;0;3;1",
+        "16/01/2026;0;0;0;0;0",
+        "Semaine;2;1;0;3;1",
     ]
     meals = client_a.get(
         f"/admin/reservations/service/{service}/repas/?debut={DAY.isoformat()}"

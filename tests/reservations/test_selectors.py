@@ -106,10 +106,12 @@ def test_every_state_of_a_cell(tenant_a, in_tenant):
             state=State.HELD,
             held_until=NOW - timedelta(minutes=1),
         )
-        Closure.objects.create(service=site.service, day=day("06/02"), reason="Grève")
         Closure.objects.create(
-            service=site.service, prestation=garderie, day=day("07/02"), reason="Sortie"
+            service=site.service, start=day("06/02"), end=day("06/02"), reason="Grève"
         )
+        Closure.objects.create(
+            service=site.service, start=day("07/02"), end=day("07/02"), reason="Sortie"
+        ).prestations.add(garderie)
         grid = cells(grid_for(foyer))
 
     def state(name, text):
@@ -318,7 +320,9 @@ def test_the_grid_runs_three_queries_whatever_the_weeks_and_children(
                 book(child, site.garderie, on, State.VALIDATED)
         others_book(site.cantine, day("31/01"), 2)
         PrestationDay.objects.create(prestation=site.cantine, day=day("03/02"), capacity=0)
-        Closure.objects.create(service=site.service, day=day("06/02"), reason="Grève")
+        Closure.objects.create(
+            service=site.service, start=day("06/02"), end=day("06/02"), reason="Grève"
+        )
         foyer = Foyer.objects.prefetch_related("children").get(pk=foyer.pk)
         options = service_options()
         # The child's bookings with the foyer's cart, the places taken with the capacity

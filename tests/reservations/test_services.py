@@ -86,7 +86,7 @@ def test_not_running_days_and_staff_closures_are_refused(cantine, child, tenant_
     with in_tenant(tenant_a):
         with pytest.raises(ReservationsError, match=NOT_RUNNING):
             cart_add(child=child, prestation=cantine, day=dt.date(2026, 1, 14), now=now)
-        Closure.objects.create(service=cantine.service, day=DAY, reason="Grève")
+        Closure.objects.create(service=cantine.service, start=DAY, end=DAY, reason="Grève")
         with pytest.raises(ReservationsError, match="Fermeture : Grève"):
             cart_add(child=child, prestation=cantine, day=DAY, now=now)
 
@@ -361,7 +361,12 @@ def test_vue_agenda_adds_every_open_day_and_says_what_it_skipped(
     cantine, child, tenant_a, in_tenant
 ):
     with in_tenant(tenant_a):
-        Closure.objects.create(service=cantine.service, day=dt.date(2026, 3, 19), reason="Sortie")
+        Closure.objects.create(
+            service=cantine.service,
+            start=dt.date(2026, 3, 19),
+            end=dt.date(2026, 3, 19),
+            reason="Sortie",
+        )
         # Mondays and Thursdays of March 2026, zone C: winter holidays until 08/03.
         result = agenda_add(
             child=child,

@@ -122,3 +122,10 @@ def test_a_held_lock_answers_a_clear_503_not_a_long_wait(django_db_blocker):
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+def test_payment_pages_may_send_the_browser_to_the_providers(settings):
+    # « Payer » is a form posted here then redirected to the provider: Chromium checks that
+    # redirect against form-action.
+    sources = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
+    assert sources == ["'self'", "https://checkout.stripe.com", "https://www.payfip.gouv.fr"]
