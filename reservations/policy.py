@@ -161,9 +161,10 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
 class StaffCheck:
     """What stands against staff booking a prestation-day.
 
-    ``closed``: the day has no service (closure, holiday, weekday it does not run): never
-    overridden. ``deadline``: the parents' deadline (or opening date, or a past day) is
-    passed: staff may override it, explicitly and with a motive.
+    ``closed``: the day has no service (closure, holiday, weekday it does not run) or lies
+    past the booking horizon (its school holidays unknown): never overridden. ``deadline``:
+    the parents' deadline (or opening date, or a past day) is passed: staff may override
+    it, explicitly and with a motive.
     """
 
     closed: str | None = None
@@ -174,6 +175,9 @@ def staff_check(*, prestation: Prestation, day: date, now: datetime) -> StaffChe
     """Judge a booking typed by staff by the parents' rules (one closure query)."""
     if day.isoweekday() not in prestation.weekdays:
         return StaffCheck(closed=NOT_RUNNING)
+    horizon = booking_horizon(now)
+    if not horizon.allows(day):
+        return StaffCheck(closed=horizon.refusal)
     calendar = closure_calendar(prestation, closures_for([prestation], [day])[prestation.pk])
     closed = calendar.closed_reason(day)
     if closed is not None:

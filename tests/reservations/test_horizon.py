@@ -36,9 +36,15 @@ from reservations.rules import (
     can_book,
 )
 from reservations.services.cart import PERIOD_GONE, agenda_add, cart_add
+from reservations.services.staff import booking_staff_create
 from reservations.services.validation import cart_validate
 from reservations.services.waitlist import waitlist_join
-from tests.factories import BookingFactory, PrestationFactory, ServiceFactory
+from tests.factories import (
+    BookingFactory,
+    MembershipFactory,
+    PrestationFactory,
+    ServiceFactory,
+)
 from tests.requests_inbox.conftest import pdf_upload
 from tests.reservations.conftest import Family, Site, family_of, site_of
 
@@ -171,6 +177,30 @@ def test_the_last_day_of_the_horizon_can_be_booked(family, tenant_a, in_tenant):
         assert cart_add(child=child, prestation=centre, day=LAST_DAY).state == State.CART
         with pytest.raises(ReservationsError):
             cart_add(child=child, prestation=centre, day=LAST_DAY + dt.timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_staff_override_deadlines_not_the_horizon(site, family, tenant_a, in_tenant):
+    """Staff book past a deadline with a motive; a day whose school holidays nobody knows
+    yet (2099, 9999) is refused to them too, like a closed day."""
+    staff = MembershipFactory(collectivite=tenant_a, role="agent").user
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        for day in (D(2099, 1, 5), D(9999, 12, 31)):
+            with pytest.raises(ReservationsError) as refused:
+                booking_staff_create(
+                    child=child,
+                    prestation=site.garderie,
+                    day=day,
+                    user=staff,
+                    note="Demande de la famille",
+                    override=True,
+                )
+            assert refused.value.message == booking_horizon(TODAY).refusal
+        assert not Booking.objects.filter(child=child).exists()
+        assert booking_staff_create(
+            child=child, prestation=site.garderie, day=D(2027, 1, 5), user=staff
+        ).day == D(2027, 1, 5)
 
 
 @pytest.mark.django_db
