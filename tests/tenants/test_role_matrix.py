@@ -40,7 +40,7 @@ from news.models import Post
 from portal.admin_sites import tenant_admin_site
 from requests_inbox import services as requests_services
 from reservations.lifecycle import State
-from reservations.models import PrestationDay, WaitingListEntry
+from reservations.models import Closure, ClosureStatus, PrestationDay, WaitingListEntry
 from tenants.models import Membership, Role
 from tests.billing.conftest import book, make_prestation, make_service, mark
 from tests.conftest import TEST_COLLECTIVITES
@@ -127,6 +127,8 @@ CUSTOM_ACTIONS = {
     ("audit.auditentry", "export_csv"): frozenset({AD}),
     ("audit.sharedauditentry", "export_csv"): frozenset({AD}),
     ("tenants.membership", "remove_selected"): frozenset({AD}),
+    # Closures are deleted one at a time: the page says what cannot be restored.
+    ("reservations.closure", "delete_selected"): frozenset(),
     ("billing.paymenttransaction", "ask_providers"): frozenset({R}),
     ("billing.sepamandate", "revoke"): frozenset({R}),
     ("billing.dutyexception", "revoke"): frozenset({AD}),
@@ -137,6 +139,7 @@ CUSTOM_ACTIONS = {
 CUSTOM_PAGES = {
     "reservations_service_day_sheet": frozenset(ROLES),
     "reservations_service_meals": frozenset(ROLES),
+    "reservations_closure_progress": frozenset(ROLES),  # how far a closure's cancellations went
     "families_foyer_adhesion": CARERS,
     "families_foyer_import": CARERS,
     "families_foyer_process_import": CARERS,
@@ -235,6 +238,13 @@ def scene(tenant_a, in_tenant, settings, tmp_path) -> Scene:
             now=dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC),
         )
         Post.objects.create(title="Matrice", body="Corps")
+        Closure.objects.create(
+            service=service,
+            start=dt.date(2027, 2, 1),
+            end=dt.date(2027, 2, 1),
+            reason="Grève",
+            status=ClosureStatus.DONE,  # applied: staff may edit or delete it
+        )
         ImportJob.objects.create(file_name="familles.csv", storage_name="x", format_index=0)
         instances = {
             "reservations.booking": pending,
