@@ -348,11 +348,14 @@ class InvoiceAdmin(ForgivingSearchMixin, admin.ModelAdmin):
         rows = invoice_rows(queryset.order_by("number"))
         return respond(f"factures-{timezone.localdate():%Y-%m-%d}.{extension}", HEADER, rows)
 
-    @admin.action(description="Exporter les factures sélectionnées (CSV)")
+    def has_export_permission(self, request):
+        return request.user.has_perm(EXPORT)
+
+    @admin.action(description="Exporter les factures sélectionnées (CSV)", permissions=["export"])
     def export_csv(self, request, queryset):
         return self._export(request, queryset, csv_response, "csv")
 
-    @admin.action(description="Exporter les factures sélectionnées (XLSX)")
+    @admin.action(description="Exporter les factures sélectionnées (XLSX)", permissions=["export"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, xlsx_response, "xlsx")
 

@@ -194,7 +194,12 @@ class PaymentTransactionAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
     list_select_related = ["foyer", "invoice", "order"]
     actions = ["ask_providers"]
 
-    @admin.action(description="Demander leur état aux prestataires (rapprochement)")
+    def has_collect_permission(self, request):
+        return may(request.user, COLLECT)
+
+    @admin.action(
+        description="Demander leur état aux prestataires (rapprochement)", permissions=["collect"]
+    )
     def ask_providers(self, request, queryset):
         if not may(request.user, COLLECT):
             raise PermissionDenied

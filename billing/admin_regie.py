@@ -76,7 +76,10 @@ class SepaMandateAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
                 return redirect(reverse("admin:billing_sepamandate_changelist"))
         return _form_page(self, request, form, "Enregistrer un mandat de prélèvement")
 
-    @admin.action(description="Révoquer les mandats sélectionnés")
+    def has_collect_permission(self, request):
+        return may(request.user, COLLECT)
+
+    @admin.action(description="Révoquer les mandats sélectionnés", permissions=["collect"])
     def revoke(self, request, queryset):
         if not may(request.user, COLLECT):
             raise PermissionDenied
@@ -309,7 +312,10 @@ class DutyExceptionAdmin(ForgivingSearchMixin, ReadOnlyAdmin):
                 return redirect(reverse("admin:billing_dutyexception_changelist"))
         return _form_page(self, request, form, "Accorder une exception à la séparation des tâches")
 
-    @admin.action(description="Révoquer les exceptions sélectionnées")
+    def has_grant_permission(self, request):
+        return request.user.has_perm(GRANT)
+
+    @admin.action(description="Révoquer les exceptions sélectionnées", permissions=["grant"])
     def revoke(self, request, queryset):
         if not request.user.has_perm(GRANT):
             raise PermissionDenied

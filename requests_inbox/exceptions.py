@@ -47,6 +47,14 @@ class AbsenceTooLong(RequestsError):
     message = "Une absence ne peut pas dépasser un an : déclarez-la en plusieurs fois."
 
 
+class AbsenceTooOld(RequestsError):
+    message = "Cette absence est trop ancienne : une absence se déclare au plus un an après."
+
+
+class AbsenceTooFar(RequestsError):
+    message = "Cette absence est trop lointaine : une absence se déclare au plus un an à l'avance."
+
+
 class AbsenceNotYourChild(RequestsError):
     message = "Cet enfant ne fait pas partie de votre foyer."
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from requests_inbox import rules
 from requests_inbox.exceptions import AttachmentRefused, RequestsError
@@ -86,7 +87,7 @@ class AbsenceForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             try:
-                rules.absence_period_check(start, end)
+                rules.absence_period_check(start, end, today=timezone.localdate())
             except RequestsError as error:
                 self.add_error("end", error.message)
         if cleaned.get("child") is not None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from portal import attachments
 from requests_inbox.exceptions import (
     AbsencePeriodReversed,
+    AbsenceTooFar,
     AbsenceTooLong,
+    AbsenceTooOld,
     AttachmentEmpty,
     AttachmentTooLarge,
     AttachmentTypeRefused,
@@ -35,6 +37,9 @@ HEAD_BYTES = attachments.HEAD_BYTES
 # The type is read from the bytes; the stored file is named from it, never from the upload.
 ALLOWED_TYPES = attachments.TYPES
 MAX_ABSENCE_DAYS = 366
+# An absence is declared from a year back (a justificatif found late) to a year ahead (a
+# planned operation): 0001-01-01 or 9999-12-31 are typing mistakes or crafted requests.
+ABSENCE_WINDOW = timedelta(days=366)
 
 
 def status_after_family_message(status: str) -> str:
@@ -105,9 +110,14 @@ def attachment_check(file) -> Upload | None:
     return Upload(file=file, content_type=content_type, extension=extension)
 
 
-def absence_period_check(start: date, end: date) -> None:
-    """Raise if an absence's period is reversed or longer than MAX_ABSENCE_DAYS days."""
+def absence_period_check(start: date, end: date, *, today: date) -> None:
+    """Raise if an absence's period is reversed, longer than MAX_ABSENCE_DAYS days, or
+    outside ABSENCE_WINDOW around ``today`` (a local date, Paris)."""
     if end < start:
         raise AbsencePeriodReversed()
     if (end - start).days + 1 > MAX_ABSENCE_DAYS:
         raise AbsenceTooLong()
+    if start < today - ABSENCE_WINDOW:
+        raise AbsenceTooOld()
+    if end > today + ABSENCE_WINDOW:
+        raise AbsenceTooFar()

@@ -298,7 +298,7 @@ def absence_declare(
     now = now or timezone.now()
     if child.foyer_id != foyer.pk:
         raise AbsenceNotYourChild()
-    rules.absence_period_check(start, end)
+    rules.absence_period_check(start, end, today=timezone.localdate(now))
     motif = rules.body_check(motif)
     if attachment is None:
         raise JustificatifRequired()

@@ -322,8 +322,9 @@ class ClosureCalendar:
         parity = None if week_parity is None else WeekParity(week_parity)
         added: list[date] = []
         skipped: list[SkippedDay] = []
-        day = start
-        while day <= end:
+        # Counted, not stepped past ``end``: a period ending on 31/12/9999 has no day after.
+        for offset in range((end - start).days + 1):
+            day = start + timedelta(days=offset)
             iso = day.isocalendar()
             if iso.weekday in wanted and (
                 parity is None or (iso.week % 2 == 0) == (parity is WeekParity.EVEN)
@@ -333,5 +334,4 @@ class ClosureCalendar:
                     added.append(day)
                 else:
                     skipped.append(SkippedDay(day, reason))
-            day += timedelta(days=1)
         return AgendaDays(tuple(added), tuple(skipped))

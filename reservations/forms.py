@@ -6,7 +6,10 @@ from datetime import datetime
 
 from django import forms
 
+from reservations.rules import BookingHorizon
+
 ISO_DATE = ["%Y-%m-%d"]
+OUTSIDE_CALENDAR = "Ce jour est hors du calendrier des réservations (du {first} au {last})."
 
 
 class GridQueryForm(forms.Form):
@@ -30,7 +33,8 @@ class CellForm(forms.Form):
     """A click on a cell: which child, prestation and day; ``debut`` is the grid's start.
 
     The grid's buttons send ``cell`` = « <prestation id>-<YYYYMMDD> »; ``prestation`` and
-    ``day`` may also come separately.
+    ``day`` may also come separately. The day must be one some grid shows (``horizon``,
+    grids of ``weeks`` weeks); a ``debut`` outside them is dropped.
     """
 
     child = forms.IntegerField(min_value=1)
@@ -38,6 +42,14 @@ class CellForm(forms.Form):
     prestation = forms.IntegerField(min_value=1, required=False)
     day = forms.DateField(input_formats=ISO_DATE, required=False)
     debut = forms.DateField(required=False, input_formats=ISO_DATE)
+
+    def __init__(self, *args, horizon: BookingHorizon, weeks: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.horizon, self.weeks = horizon, weeks
+
+    def clean_debut(self):
+        start = self.cleaned_data.get("debut")
+        return start if start and self.horizon.shows(start, self.weeks) else None
 
     def clean(self):
         cleaned = super().clean()
@@ -51,6 +63,14 @@ class CellForm(forms.Form):
                 raise forms.ValidationError("Case inconnue.") from None
         if not (cleaned.get("prestation") and cleaned.get("day")):
             raise forms.ValidationError("Case inconnue.")
+        if not self.horizon.shows(cleaned["day"], self.weeks):
+            raise forms.ValidationError(
+                OUTSIDE_CALENDAR.format(
+                    first=f"{self.horizon.first_shown:%d/%m/%Y}",
+                    last=f"{self.horizon.last_day:%d/%m/%Y}",
+                ),
+                code="outside",
+            )
         return cleaned
 
 
@@ -81,8 +101,12 @@ class AgendaForm(forms.Form):
     )
     week_parity = forms.ChoiceField(label="Semaines", choices=PARITY_CHOICES, required=False)
 
-    def __init__(self, *args, children, prestations, **kwargs):
+    def __init__(self, *args, children, prestations, horizon: BookingHorizon, **kwargs):
         super().__init__(*args, **kwargs)
+        # The browser's date picker stops at the horizon; agenda_add refuses past it anyway.
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs["max"] = horizon.last_day.isoformat()
+        self.fields["end"].help_text = f"Dernier jour réservable : {horizon.last_day:%d/%m/%Y}."
         self.fields["child"].choices = [(c.pk, f"{c.first_name} {c.last_name}") for c in children]
         self.fields["prestation"].choices = [
             (p.pk, f"{p.service.name} — {p.name}") for p in prestations

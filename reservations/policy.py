@@ -22,6 +22,7 @@ __all__ = [
     "FULL",
     "NOT_RUNNING",
     "StaffCheck",
+    "booking_horizon",
     "booking_refusal",
     "booking_refusals",
     "prestation_rules",
@@ -96,6 +97,11 @@ def closure_calendar(prestation: Prestation, closures: dict[date, str]) -> Closu
     )
 
 
+def booking_horizon(now: datetime) -> rules.BookingHorizon:
+    """Return the days families may book at ``now`` (rules.booking_horizon; no query)."""
+    return rules.booking_horizon(rules.local_day(now))
+
+
 def refusal(
     *,
     prestation: Prestation,
@@ -104,11 +110,14 @@ def refusal(
     closures: dict[date, str],
     calendar: ClosureCalendar | None = None,
     prestation_rules_: rules.PrestationRules | None = None,
+    horizon: rules.BookingHorizon | None = None,
 ) -> str | None:
     """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can).
 
-    Pure given its arguments: call it per grid cell, passing the prestation's ``calendar``
-    and ``prestation_rules_`` when judging many days of it.
+    Pure given its arguments: call it per grid cell, passing the prestation's ``calendar``,
+    ``prestation_rules_`` and the ``horizon`` when judging many days of it. Every booking
+    by a family (a cell, the cart, the Vue Agenda, the waiting list, « Valider ») is judged
+    here, so none lands past the horizon.
     """
     if day.isoweekday() not in prestation.weekdays:
         return NOT_RUNNING
@@ -117,6 +126,7 @@ def refusal(
         day,
         now,
         calendar=calendar or closure_calendar(prestation, closures),
+        horizon=horizon or booking_horizon(now),
     )
     return None if decision.allowed else decision.reason
 
@@ -132,6 +142,7 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
     lines = list(lines)
     prestations = {line.prestation_id: line.prestation for line in lines}
     closures = closures_for(prestations.values(), {line.day for line in lines})
+    horizon = booking_horizon(now)
     refusals = {}
     for line in lines:
         reason = refusal(
@@ -139,6 +150,7 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
             day=line.day,
             now=now,
             closures=closures[line.prestation_id],
+            horizon=horizon,
         )
         if reason:
             refusals[line.pk] = reason
@@ -149,9 +161,10 @@ def booking_refusals(*, lines, now: datetime) -> dict[int, str]:
 class StaffCheck:
     """What stands against staff booking a prestation-day.
 
-    ``closed``: the day has no service (closure, holiday, weekday it does not run): never
-    overridden. ``deadline``: the parents' deadline (or opening date, or a past day) is
-    passed: staff may override it, explicitly and with a motive.
+    ``closed``: the day has no service (closure, holiday, weekday it does not run) or lies
+    past the booking horizon (its school holidays unknown): never overridden. ``deadline``:
+    the parents' deadline (or opening date, or a past day) is passed: staff may override
+    it, explicitly and with a motive.
     """
 
     closed: str | None = None
@@ -162,6 +175,9 @@ def staff_check(*, prestation: Prestation, day: date, now: datetime) -> StaffChe
     """Judge a booking typed by staff by the parents' rules (one closure query)."""
     if day.isoweekday() not in prestation.weekdays:
         return StaffCheck(closed=NOT_RUNNING)
+    horizon = booking_horizon(now)
+    if not horizon.allows(day):
+        return StaffCheck(closed=horizon.refusal)
     calendar = closure_calendar(prestation, closures_for([prestation], [day])[prestation.pk])
     closed = calendar.closed_reason(day)
     if closed is not None:

@@ -15,6 +15,10 @@ deadline of the rentrée two weeks before it.
 Local times that do not exist (02:00–03:00 on the last Sunday of March) resolve as PEP 495
 ``fold=0`` does, one hour later on the clock; ambiguous ones (the last Sunday of October)
 take the first, earlier, instant.
+
+The booking horizon (:func:`booking_horizon`) bounds every booking: parents book from today
+to the end of the next school year, and never past the last day the school-holiday data
+knows (a day whose holidays are unknown cannot be told open or closed).
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
-from reservations.calendar import WEEKDAY_NAMES, ClosureCalendar, WorkingDays
+from reservations.calendar import WEEKDAY_NAMES, ClosureCalendar, SchoolHolidays, WorkingDays
 
 __all__ = [
     "PARIS",
+    "BookingHorizon",
     "BookingRule",
     "CancellationRule",
     "DaysBeforeDeadline",
@@ -37,6 +42,7 @@ __all__ = [
     "PrestationRules",
     "WeeklyDeadline",
     "booking_deadline",
+    "booking_horizon",
     "can_book",
     "can_cancel",
     "describe",
@@ -55,6 +61,9 @@ CANCEL_OPEN_UNTIL = "Annulable jusqu'au {when}"
 CANCEL_CLOSED = "Annulation close depuis le {when}"
 CANCEL_NOT_ALLOWED = "Annulation non autorisée {reason}"
 CANCEL_PAST_DAY = "Annulation impossible : le {day} est passé"
+BOOKING_BEYOND_HORIZON = "Réservation impossible après le {day} : {why}"
+HORIZON_SCHOOL_YEAR = "les réservations sont ouvertes jusqu'à la fin de l'année scolaire prochaine"
+HORIZON_HOLIDAYS_UNKNOWN = "les vacances scolaires ne sont pas encore publiées au-delà"
 
 
 class WorkingDayCalendar(Protocol):
@@ -242,15 +251,19 @@ def can_book(
     now: datetime,
     *,
     calendar: ClosureCalendar | None = None,
+    horizon: BookingHorizon | None = None,
 ) -> Decision:
     """Tell whether a parent can book ``day`` at ``now``, and until when.
 
     With a ``calendar``, a closed day is refused with its reason and deadlines in working
-    days use the calendar's public holidays. Staff overrides are the caller's business.
+    days use the calendar's public holidays. With a ``horizon``, a day past it is refused
+    before its calendar is even read. Staff overrides are the caller's business.
     """
     _check_aware(now)
     if day < local_day(now):
         return Decision(False, None, BOOKING_PAST_DAY.format(day=_format_day(day)))
+    if horizon is not None and not horizon.allows(day):
+        return Decision(False, None, horizon.refusal)
     if calendar is not None:
         closed = calendar.closed_reason(day)
         if closed is not None:
@@ -289,6 +302,79 @@ def can_cancel(
     if now < deadline:
         return Decision(True, deadline, CANCEL_OPEN_UNTIL.format(when=_format_instant(deadline)))
     return Decision(False, None, CANCEL_CLOSED.format(when=_format_instant(deadline)))
+
+
+# --- Horizon ----------------------------------------------------------------------------
+
+# A school year runs from 1 September to 31 August (the summer holidays end it).
+SCHOOL_YEAR_FIRST_MONTH = 9
+# How far back the Vue Période lets a family look at its bookings.
+LOOK_BACK_WEEKS = 52
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.isoweekday() - 1)
+
+
+@dataclass(frozen=True)
+class BookingHorizon:
+    """The days a family may book from ``today``: up to ``last_day`` included, ``why`` so.
+
+    It also bounds what the Vue Période shows: from LOOK_BACK_WEEKS weeks before today's
+    week (a family reads last year's bookings) to the week of ``last_day``.
+    """
+
+    today: date
+    last_day: date
+    why: str
+
+    def allows(self, day: date) -> bool:
+        """Return True if ``day`` is not past the horizon (past days have their own rule)."""
+        return day <= self.last_day
+
+    @property
+    def refusal(self) -> str:
+        """« Réservation impossible après le 31/08/2028 : … », what parents read beyond it."""
+        return BOOKING_BEYOND_HORIZON.format(day=_format_day(self.last_day), why=self.why)
+
+    @property
+    def first_shown(self) -> date:
+        """Return the Monday the Vue Période may start from at the earliest."""
+        return _monday(self.today) - timedelta(weeks=LOOK_BACK_WEEKS)
+
+    def last_start(self, weeks: int) -> date:
+        """Return the latest Monday a grid of ``weeks`` weeks may start on: it ends with the
+        week of ``last_day`` (never before ``first_shown``)."""
+        return max(self.first_shown, _monday(self.last_day) - timedelta(weeks=weeks - 1))
+
+    def grid_start(self, requested: date, weeks: int) -> date:
+        """Return the Monday of ``requested``'s week, brought within the weeks a grid shows."""
+        if requested <= self.first_shown:
+            return self.first_shown
+        last = self.last_start(weeks)
+        if requested >= last:
+            return last
+        return _monday(requested)
+
+    def shows(self, day: date, weeks: int) -> bool:
+        """Return True if ``day`` falls in a week some grid of ``weeks`` weeks may show."""
+        return self.first_shown <= day < self.last_start(weeks) + timedelta(weeks=weeks)
+
+
+def booking_horizon(today: date, school_holidays: SchoolHolidays | None = None) -> BookingHorizon:
+    """Return the booking horizon on ``today`` (a local date, Paris).
+
+    It ends with the next school year (in November 2026: 31/08/2028), or earlier on the
+    last day ``school_holidays`` covers (None: the ``vacances-scolaires-france`` data).
+    When the data is older than today, nothing can be booked until it is updated: better
+    than booking days that may turn out to be school holidays.
+    """
+    first_year = today.year if today.month >= SCHOOL_YEAR_FIRST_MONTH else today.year - 1
+    end_of_next_year = date(first_year + 2, SCHOOL_YEAR_FIRST_MONTH, 1) - timedelta(days=1)
+    known = (school_holidays or SchoolHolidays.from_package()).covers_until
+    if known is not None and known < end_of_next_year:
+        return BookingHorizon(today, known, HORIZON_HOLIDAYS_UNKNOWN)
+    return BookingHorizon(today, end_of_next_year, HORIZON_SCHOOL_YEAR)
 
 
 # --- Wording ----------------------------------------------------------------------------

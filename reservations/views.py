@@ -12,6 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +27,11 @@ from portal.decorators import NO_FOYER_HERE, family_required, foyer_required_by
 from reservations.exceptions import CartEmpty, CartRefused, ReservationsError
 from reservations.forms import AgendaForm, CellForm, GridQueryForm
 from reservations.lifecycle import State
+from reservations.policy import booking_horizon
 from reservations.selectors.cells import LEGEND, cell_dom_id
 from reservations.selectors.grid import period_cells, period_grid
 from reservations.selectors.options import foyer_with_children, service_options
-from reservations.services.cart import agenda_add, cart_clear
+from reservations.services.cart import agenda_add, cart_clear, cart_refused_drop
 from reservations.services.cell import Level, cell_click, plural
 from reservations.services.validation import HOLD_MINUTES, cart_validate
 
@@ -42,11 +44,17 @@ UNKNOWN_PRESTATION = "Cette prestation n'existe pas."
 BAD_CELL = "Demande incomplète : enfant, prestation et jour sont attendus."
 VALIDATED = "Vos demandes ont été validées."
 REFUSED = "Votre panier n'a pas été validé : aucune demande n'a été enregistrée."
+REFUSED_LINE = "{label} — {reason} : retirée de votre panier."
+VALIDATE_AGAIN = "Les autres demandes sont toujours dans votre panier : validez-le à nouveau."
 HELD = "{count} — vos places sont retenues {minutes} minutes."
 TO_PAY = "Total à payer : {amount} € — vos places sont retenues {minutes} minutes."
 PENDING = "{count} la validation de la mairie."
 CLEARED = "Votre panier a été vidé."
 AGENDA_ADDED = "{count} à votre panier : n'oubliez pas de le valider."
+MOVED_WITHIN = (
+    "Les réservations se consultent du {first:%d/%m/%Y} au {last:%d/%m/%Y} : "
+    "voici les semaines les plus proches de la date demandée."
+)
 # How a click's outcome is shown: a message level without htmx, an alert class with it.
 MESSAGE_LEVELS = {
     Level.SUCCESS: messages.SUCCESS,
@@ -120,15 +128,20 @@ def index(request):
     if service is None:
         raise Http404(UNKNOWN_SERVICE)
     now = timezone.now()
+    asked = query.value("debut")
     grid = period_grid(
         foyer=foyer,
         child=child,
         service=service,
-        start=query.value("debut") or timezone.localdate(now),
+        start=asked or timezone.localdate(now),
         weeks=WEEKS_SHOWN,
         now=now,
         services=services,
     )
+    if asked and not grid.horizon.shows(asked, WEEKS_SHOWN):
+        messages.info(
+            request, MOVED_WITHIN.format(first=grid.horizon.first_shown, last=grid.horizon.last_day)
+        )
     return render(request, "reservations/index.html", {"grid": grid, "legend": LEGEND})
 
 
@@ -140,9 +153,11 @@ def toggle(request, foyer):
     With htmx the answer is the cell, the cart panel (out of band) and the message (live
     region); without, a redirect to the grid.
     """
-    form = CellForm(request.POST)
+    now = timezone.now()
+    form = CellForm(request.POST, horizon=booking_horizon(now), weeks=WEEKS_SHOWN)
     if not form.is_valid():
-        return HttpResponseBadRequest(BAD_CELL)
+        outside = form.has_error(NON_FIELD_ERRORS, "outside")
+        return HttpResponseBadRequest(form.non_field_errors()[0] if outside else BAD_CELL)
     data = form.cleaned_data
     child = _own_child(foyer, data["child"])
     prestation = next(
@@ -150,7 +165,7 @@ def toggle(request, foyer):
     )
     if prestation is None:
         raise Http404(UNKNOWN_PRESTATION)
-    day, now = data["day"], timezone.now()
+    day = data["day"]
     outcome = cell_click(
         foyer=foyer, child=child, prestation=prestation, day=day, user=request.user, now=now
     )
@@ -211,9 +226,15 @@ def validate(request, foyer):
     try:
         lines = cart_validate(foyer=foyer, user=request.user)
     except CartRefused as refusal:
+        # The refused lines leave the cart: a line left there would be refused again.
+        left = cart_refused_drop(
+            foyer=foyer, booking_ids=[line.booking_id for line in refusal.lines], user=request.user
+        )
         messages.error(request, REFUSED)
         for line in refusal.lines:
-            messages.error(request, f"{line.label} — {line.reason}")
+            messages.error(request, REFUSED_LINE.format(label=line.label, reason=line.reason))
+        if left:
+            messages.info(request, VALIDATE_AGAIN)
         return back
     except ReservationsError as error:  # an empty cart
         messages.info(request, error.message)
@@ -254,22 +275,30 @@ def agenda(request, foyer):
     """Vue Agenda: every chosen weekday of a period into the cart, with what was skipped."""
     children = list(foyer.children.all())
     prestations = [p for service in service_options() for p in service.prestations]
-    form = AgendaForm(request.POST or None, children=children, prestations=prestations)
+    form = AgendaForm(
+        request.POST or None,
+        children=children,
+        prestations=prestations,
+        horizon=booking_horizon(timezone.now()),
+    )
     result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         child = _own_child(foyer, data["child"])
         prestation = next(p for p in prestations if p.pk == data["prestation"])
-        result = agenda_add(
-            child=child,
-            prestation=prestation,
-            start=data["start"],
-            end=data["end"],
-            weekdays=data["weekdays"],
-            week_parity=data["week_parity"] or None,
-            user=request.user,
-        )
-        if result.added:
+        try:
+            result = agenda_add(
+                child=child,
+                prestation=prestation,
+                start=data["start"],
+                end=data["end"],
+                weekdays=data["weekdays"],
+                week_parity=data["week_parity"] or None,
+                user=request.user,
+            )
+        except ReservationsError as error:
+            form.add_error("end", error.message)
+        if result and result.added:
             messages.success(
                 request,
                 AGENDA_ADDED.format(

@@ -29,7 +29,14 @@ TENANT_APP_LABELS = ("families", "reservations", "billing", "news", "requests_in
 UNDELETABLE = ("reservations.booking", "reservations.bookingevent", "billing")
 
 # The bookings' history is written by services only: no role adds or changes an event.
-_BOOKINGS = {"reservations.booking": WRITE, "reservations.bookingevent": VIEW}
+# Waiting lists are joined by families and served by the lifecycle, first come first
+# served: staff read them and may take a child off one, never type or edit an entry (that
+# would jump the queue; staff who want to give a place book it, deadlines overridden).
+_BOOKINGS = {
+    "reservations.booking": WRITE,
+    "reservations.bookingevent": VIEW,
+    "reservations.waitinglistentry": frozenset({"view", "delete"}),
+}
 # The régie's records: payments at the counter, direct-debit mandates and runs, its
 # settings (reminder delays, PayFiP, SEPA creditor). Transactions, orders, accounts and the
 # notifications log are written by services only.
@@ -38,7 +45,9 @@ _COLLECTING = {
     **dict.fromkeys(_COLLECTING_MODELS, WRITE),
     "billing.paymentsettings": WRITE,
 }
-_COLLECTING_VIEW = dict.fromkeys(_COLLECTING_MODELS, VIEW)
+# The others read them, settings included: who may change the PayFiP identifier or the SEPA
+# creditor decides where families' money goes (found by tests/tenants/test_role_matrix.py).
+_COLLECTING_VIEW = dict.fromkeys((*_COLLECTING_MODELS, "billing.paymentsettings"), VIEW)
 
 ROLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": {

@@ -29,7 +29,7 @@ from reservations.places import (
     holding_place_sql,
     waiting_ahead_sql,
 )
-from reservations.rules import local_day
+from reservations.rules import BookingHorizon, local_day
 from reservations.selectors.cart import CART_STATES, Cart, cart_panel
 from reservations.selectors.cells import (
     CELL_OF_BOOKING,
@@ -38,7 +38,6 @@ from reservations.selectors.cells import (
     Column,
     Row,
     Week,
-    monday_of,
 )
 from reservations.selectors.options import ServiceOption
 
@@ -66,6 +65,9 @@ class ServiceChoice:
 
 @dataclass(frozen=True)
 class PeriodGrid:
+    """The weeks shown, the choices around them, and where « Précédent » and « Suivant »
+    lead (None at the ends of what a family may see: rules.BookingHorizon)."""
+
     child: Child
     service: ServiceOption
     start: date
@@ -73,9 +75,10 @@ class PeriodGrid:
     children: tuple[ChildChoice, ...]
     services: tuple[ServiceChoice, ...]
     cart: Cart
-    previous_start: date
-    next_start: date
+    previous_start: date | None
+    next_start: date | None
     today_start: date
+    horizon: BookingHorizon
 
 
 @dataclass(frozen=True)
@@ -187,8 +190,9 @@ def _load(
 class _Judge:
     """Each prestation's rules and closure calendar, built once for all its cells."""
 
-    def __init__(self, snapshot: _Snapshot):
+    def __init__(self, snapshot: _Snapshot, horizon: BookingHorizon):
         self.snapshot = snapshot
+        self.horizon = horizon
         self.by_prestation: dict[int, tuple] = {}
 
     def of(self, prestation: Prestation):
@@ -223,6 +227,7 @@ def _cell(judge: _Judge, prestation: Prestation, day: date, now: datetime) -> Ce
         closures=closures,
         calendar=calendar,
         prestation_rules_=prestation_rules,
+        horizon=judge.horizon,
     )
     if refusal == NOT_RUNNING:
         return Cell(prestation, day, CellState.CLOSED, refusal)
@@ -253,9 +258,12 @@ def period_grid(
 
     ``foyer`` comes from ``foyer_with_children`` and ``service`` (and the ``services`` of the
     selector) from ``service_options``; three queries then, whatever the weeks, prestations
-    and children (see the module docstring). Navigation moves by ``weeks`` weeks.
+    and children (see the module docstring). Navigation moves by ``weeks`` weeks, within
+    the booking horizon's weeks: a ``start`` outside them is brought to the nearest end.
     """
-    start = monday_of(start)
+    horizon = policy.booking_horizon(now)
+    start = horizon.grid_start(start, weeks)
+    first, last = horizon.first_shown, horizon.last_start(weeks)
     week_days = [[start + timedelta(weeks=week, days=n) for n in range(5)] for week in range(weeks)]
     snapshot = _load(
         foyer=foyer,
@@ -264,7 +272,7 @@ def period_grid(
         days=[day for days in week_days for day in days],
         now=now,
     )
-    judge = _Judge(snapshot)
+    judge = _Judge(snapshot, horizon)
     grid_weeks = tuple(
         Week(
             days[0],
@@ -284,9 +292,10 @@ def period_grid(
         children=tuple(ChildChoice(c, c.pk == child.pk) for c in foyer.children.all()),
         services=tuple(ServiceChoice(s, s.pk == service.pk) for s in services),
         cart=snapshot.cart,
-        previous_start=start - timedelta(weeks=weeks),
-        next_start=start + timedelta(weeks=weeks),
-        today_start=monday_of(local_day(now)),
+        previous_start=max(start - timedelta(weeks=weeks), first) if start > first else None,
+        next_start=min(start + timedelta(weeks=weeks), last) if start < last else None,
+        today_start=horizon.grid_start(local_day(now), weeks),
+        horizon=horizon,
     )
 
 
@@ -299,7 +308,7 @@ def period_cells(
     """
     days = sorted(set(days))
     snapshot = _load(foyer=foyer, child=child, prestations=[prestation], days=days, now=now)
-    judge = _Judge(snapshot)
+    judge = _Judge(snapshot, policy.booking_horizon(now))
     return CellsView(
         cells={day: _cell(judge, prestation, day, now) for day in days}, cart=snapshot.cart
     )

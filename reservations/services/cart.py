@@ -24,6 +24,7 @@ from reservations.services.records import booking_insert
 
 NOT_IN_CART = "Seules les demandes encore dans le panier peuvent être retirées."
 NOT_A_FORFAIT = "Cette prestation n'est pas un forfait."
+PERIOD_GONE = "Cette période est passée : choisissez des jours à venir."
 
 
 def cart_add(*, child: Child, prestation: Prestation, day: date, user=None, now=None) -> Booking:
@@ -87,6 +88,34 @@ def cart_clear(*, foyer: Foyer) -> int:
     return _lines_delete(Booking.objects.filter(child__foyer=foyer))
 
 
+def cart_refused_drop(*, foyer: Foyer, booking_ids: list[int], user=None, now=None) -> int:
+    """Take the lines « Valider » refused out of the foyer's cart; return how many are left.
+
+    A refused booking request leaves the cart (the grid shows its day as it now is: full,
+    closed…); a refused cancellation request is withdrawn (the booking stays as it was). A
+    parent then validates the rest again instead of clicking each refused line away.
+    """
+    lines = Booking.objects.filter(child__foyer=foyer, pk__in=booking_ids)
+    with transaction.atomic():
+        _lines_delete(lines)
+        cancellations = list(
+            lines.filter(state=State.CANCEL_REQUESTED)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        if cancellations:
+            bookings_transition(
+                bookings=cancellations,
+                action=Action.WITHDRAW_CANCEL,
+                reason=Reason.PARENT,
+                user=user,
+                now=now,
+            )
+    return Booking.objects.filter(
+        child__foyer=foyer, state__in=(State.CART, State.CANCEL_REQUESTED)
+    ).count()
+
+
 def cancel_request(*, booking: Booking, user=None, now=None) -> Booking:
     """A click on a validated cell: ask for its cancellation (« Mes demandes d'annulation »).
 
@@ -144,9 +173,15 @@ def agenda_add(
 
     Closed days (holidays, school holidays, closures, days the prestation does not run) and
     days that cannot be booked any more are skipped with their reason; nothing is half-done
-    for a day: each is added whole or skipped.
+    for a day: each is added whole or skipped. A period that is over, or that ends past the
+    booking horizon, is refused whole (ReservationsError): nothing is added.
     """
     now = now or timezone.now()
+    horizon = policy.booking_horizon(now)
+    if end < horizon.today:
+        raise ReservationsError(PERIOD_GONE)
+    if not horizon.allows(end):
+        raise ReservationsError(horizon.refusal)
     closures = policy.closures_for([prestation], _days(start, end))[prestation.pk]
     calendar = policy.closure_calendar(prestation, closures)
     days = calendar.open_days(start, end, weekdays, week_parity)

@@ -17,7 +17,8 @@ register = template.Library()
 @register.simple_tag
 def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> str:
     """Return one cell of the grid: a button, or the words of a closed day."""
-    swap = mark_safe(' hx-swap-oob="true"') if oob else ""
+    # data-hx-*: htmx reads them as it reads hx-*, and they are valid HTML.
+    swap = mark_safe(' data-hx-swap-oob="true"') if oob else ""
     if cell.state == CellState.CLOSED:
         inner = format_html(
             '<span class="ef-face" title="{}"><span aria-hidden="true">{}</span>'
@@ -31,7 +32,8 @@ def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> str:
             '<span class="ef-places" aria-hidden="true">{}</span>', cell.figure
         )
         inner = format_html(
-            '<button name="cell" value="{}" hx-post="{}" id="{}" aria-label="{}"{}>{}</button>',
+            '<button name="cell" value="{}" data-hx-post="{}" id="{}" aria-label="{}"{}>'
+            "{}</button>",
             cell.key,
             toggle_url,
             cell.button_id,

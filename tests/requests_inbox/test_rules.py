@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from requests_inbox import rules
 from requests_inbox.exceptions import (
     AbsencePeriodReversed,
+    AbsenceTooFar,
     AbsenceTooLong,
+    AbsenceTooOld,
     AttachmentEmpty,
     AttachmentTooLarge,
     AttachmentTypeRefused,
@@ -98,9 +100,28 @@ def test_bodies_are_stripped_and_bounded():
 
 
 def test_absence_periods():
-    rules.absence_period_check(date(2026, 1, 15), date(2026, 1, 15))
+    today = date(2026, 1, 10)
+    rules.absence_period_check(date(2026, 1, 15), date(2026, 1, 15), today=today)
     with pytest.raises(AbsencePeriodReversed):
-        rules.absence_period_check(date(2026, 1, 15), date(2026, 1, 14))
-    rules.absence_period_check(date(2026, 1, 1), date(2026, 12, 31))
+        rules.absence_period_check(date(2026, 1, 15), date(2026, 1, 14), today=today)
+    rules.absence_period_check(date(2026, 1, 1), date(2026, 12, 31), today=today)
     with pytest.raises(AbsenceTooLong):
-        rules.absence_period_check(date(2026, 1, 1), date(2027, 1, 2))
+        rules.absence_period_check(date(2026, 1, 1), date(2027, 1, 2), today=today)
+
+
+def test_absences_are_declared_from_a_year_back_to_a_year_ahead():
+    """Issue 12 item 6: 0001-01-01 was accepted (and 500ed the admin's drill-down)."""
+    today = date(2026, 1, 10)
+    year = rules.ABSENCE_WINDOW
+    rules.absence_period_check(today - year, today - year, today=today)
+    rules.absence_period_check(today + year, today + year, today=today)
+    too_old = today - year - timedelta(days=1)
+    with pytest.raises(AbsenceTooOld):
+        rules.absence_period_check(too_old, too_old, today=today)
+    with pytest.raises(AbsenceTooOld):
+        rules.absence_period_check(date(1, 1, 1), date(1, 1, 1), today=today)
+    too_far = today + year + timedelta(days=1)
+    with pytest.raises(AbsenceTooFar):
+        rules.absence_period_check(too_far, too_far, today=today)
+    with pytest.raises(AbsenceTooFar):
+        rules.absence_period_check(date(9999, 12, 31), date(9999, 12, 31), today=today)

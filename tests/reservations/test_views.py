@@ -26,6 +26,7 @@ from reservations.models import BillingMode, Booking, Prestation, PrestationKind
 from reservations.rules import BOOKING_PAST_DAY
 from reservations.selectors.cells import LEGEND, CellState
 from reservations.services import cell as clicks
+from reservations.services.cart import cancel_request
 from tenants.services import adhesion_add
 from tests.factories import ChildFactory, PrestationFactory, UserFactory
 from tests.reservations.conftest import (
@@ -191,9 +192,9 @@ def test_a_click_puts_a_bookable_day_in_the_cart_and_a_second_takes_it_out(
     assert html.lstrip().startswith(f'<div id="cellule-{site.cantine.pk}-20250121"')
     assert cell_state(html, site.cantine, day("21/01")) == CellState.IN_CART
     assert f'id="bouton-{site.cantine.pk}-20250121"' in html  # htmx keeps the focus on it
-    assert '<section id="panier"' in html and 'hx-swap-oob="true"' in html
+    assert '<section id="panier"' in html and 'data-hx-swap-oob="true"' in html
     assert "1 CANTINE" in html
-    assert 'id="annonce-grille" hx-swap-oob="innerHTML"' in html
+    assert 'id="annonce-grille" data-hx-swap-oob="innerHTML"' in html
     assert escape(clicks.ADDED.format(name="CANTINE", day=day("21/01"))) in html
     assert "<html" not in html
     assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), State.CART)]
@@ -231,7 +232,8 @@ def test_a_click_on_a_locked_cell_says_why(family, site, client_a, tenant_a, in_
     html = click(client_a, child, site.cantine, day("14/01")).content.decode()
     assert cell_state(html, site.cantine, day("14/01")) == CellState.LOCKED
     reason = BOOKING_PAST_DAY.format(day="14/01/2025")
-    assert f'<p class="alert alert-warning py-2 mb-2">{escape(reason)}</p>' in html
+    assert 'class="alert alert-warning alert-dismissible' in html
+    assert f'<p class="mb-0">{escape(reason)}</p>' in html
     assert bookings(in_tenant, tenant_a, child=child) == []
 
 
@@ -364,9 +366,11 @@ def test_a_prepaiement_cart_shows_its_total_and_how_long_places_are_held(
     assert "3 réservations en attente de paiement" in grid
 
 
-def test_a_day_full_at_validation_is_refused_with_its_reason_and_the_cart_is_kept(
+def test_a_day_full_at_validation_is_refused_with_its_reason_and_leaves_the_cart(
     family, site, client_a, tenant_a, in_tenant
 ):
+    """Issue 12: a line refused as full stayed in the cart until clicked away, and was
+    refused again at each « Valider ». Now it leaves the cart, said so; the rest waits."""
     child = family.children[0]
     click(client_a, child, site.cantine, day("21/01"))
     click(client_a, child, site.cantine, day("31/01"))
@@ -374,13 +378,35 @@ def test_a_day_full_at_validation_is_refused_with_its_reason_and_the_cart_is_kep
         others_book(site.cantine, day("31/01"), 2)
     body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
     assert escape(views.REFUSED) in body
-    assert escape(f"{child.first_name} : CANTINE le 31/01/2025 — {FULL}") in body
+    line = views.REFUSED_LINE.format(
+        label=f"{child.first_name} : CANTINE le 31/01/2025", reason=FULL
+    )
+    assert escape(line) in body
+    assert escape(views.VALIDATE_AGAIN) in body
     assert views.VALIDATED not in body
-    assert bookings(in_tenant, tenant_a, child=child) == [
-        (day("21/01"), State.CART),
-        (day("31/01"), State.CART),
-    ]
-    assert "2 CANTINE" in body
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), State.CART)]
+    assert "1 CANTINE" in body
+    assert cell_state(body, site.cantine, day("31/01")) == CellState.FULL
+    # Validated again, the rest goes through.
+    body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
+    assert escape(views.VALIDATED) in body
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("21/01"), State.VALIDATED)]
+
+
+def test_a_refused_cancellation_request_is_withdrawn_and_the_booking_kept(
+    family, site, client_a, tenant_a, in_tenant
+):
+    child = family.children[0]
+    with in_tenant(tenant_a):
+        # Today's garderie, its cancellation asked yesterday morning; it closed at 17:00.
+        kept = book(child, site.garderie, day("16/01"))
+        cancel_request(booking=kept, now=NOW - timedelta(hours=25))
+    body = client_a.get(client_a.post(VALIDATE)["Location"]).content.decode()
+    assert escape(views.REFUSED) in body
+    assert escape(views.VALIDATE_AGAIN) not in body  # nothing left to validate
+    assert bookings(in_tenant, tenant_a, child=child) == [(day("16/01"), State.VALIDATED)]
+    with in_tenant(tenant_a):
+        assert kept.events.order_by("pk").last().state == State.VALIDATED
 
 
 def test_validating_or_clearing_an_empty_cart_says_it_is_empty(family, site, client_a):

@@ -143,3 +143,20 @@ def test_the_regie_rule_holds_in_capabilities_too():
     assert ROLE_CAPABILITIES["agent"].isdisjoint({"billing.collect"})
     assert ROLE_CAPABILITIES["regisseur"].isdisjoint({"billing.issue", "billing.correct"})
     assert ROLE_CAPABILITIES["comptable"] == {"billing.export"}
+
+
+@pytest.mark.parametrize("role", ["agent", "administrateur"])
+def test_staff_take_a_child_off_a_waiting_list_but_never_type_an_entry(role):
+    # Typing or editing an entry would jump the queue (first come, first served).
+    assert role_allows(role, "reservations.view_waitinglistentry")
+    assert role_allows(role, "reservations.delete_waitinglistentry")
+    assert not role_allows(role, "reservations.add_waitinglistentry")
+    assert not role_allows(role, "reservations.change_waitinglistentry")
+
+
+@pytest.mark.parametrize("role", ["agent", "administrateur", "comptable"])
+def test_only_the_regisseur_changes_the_regies_settings(role):
+    # The PayFiP identifier and the SEPA creditor decide where families' money goes.
+    assert role_allows("regisseur", "billing.change_paymentsettings")
+    assert role_allows(role, "billing.view_paymentsettings")
+    assert not role_allows(role, "billing.change_paymentsettings")
