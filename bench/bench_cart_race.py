@@ -22,20 +22,10 @@ WORKERS = 50
 SCHEMA = "bench_cart_race"
 
 
-def psycopg_dsn(settings: dict) -> str:
-    """The connection string of Django's database settings, for raw psycopg."""
-    parts = {
-        "dbname": settings["NAME"],
-        "user": settings["USER"],
-        "password": settings["PASSWORD"],
-        "host": settings["HOST"],
-        "port": settings["PORT"],
-    }
-    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
-
-
 def _worker_init(tenant, ready) -> None:
     from django.db import connection
+
+    import portal.wsgi  # noqa: F401  (a worker as gunicorn starts one: warmed by its wsgi)
 
     connection.set_tenant(tenant)
     connection.ensure_connection()
@@ -126,7 +116,7 @@ def _pool_map(context, initializer, initargs, function, items) -> tuple[list, fl
 
 
 def run() -> dict:
-    from common import django_setup
+    from common import django_setup, psycopg_dsn
 
     django_setup()
     from django.db import connection, connections

@@ -60,10 +60,10 @@ def _seed(tenant) -> None:
     from django_tenants.utils import tenant_context
 
     from billing.models import Tariff, TariffBracket
-    from portal.scale import btree_indexes_rebuilt
+    from portal.scale import btree_indexes_rebuilt, without_statement_timeout
     from reservations.models import Prestation, Service
 
-    with tenant_context(tenant):
+    with tenant_context(tenant), without_statement_timeout():
         service = Service.objects.create(name="GROUPE SCOLAIRE", billing_mode="postfacturation")
         common = {"weekdays": [1, 2, 3, 4, 5], "capacity": CHILDREN, "rule_time": dt.time(17)}
         cantine = Prestation.objects.create(
@@ -320,6 +320,8 @@ def _raw_sql(tenant, queue) -> None:
     }
     with tenant_context(tenant), transaction.atomic(), connection.cursor() as cursor:
         params["service"] = Service.objects.get().pk
+        # One statement writes the month: more than a request's statement_timeout allows.
+        cursor.execute("SET LOCAL statement_timeout = 0")
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         started = time.perf_counter()
         cursor.execute(RAW_SQL, params)

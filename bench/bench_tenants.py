@@ -37,6 +37,8 @@ from common import (
     env_int,
     gunicorn,
     interleaved,
+    pg_tool,
+    psycopg_dsn,
     session_cookie,
     summary,
 )
@@ -87,8 +89,18 @@ def _structure(cursor, schema: str) -> set[tuple[str, str]]:
 
 def _ddl(dsn_args: list[str]) -> str:
     """The base schema's DDL, its name replaced by a placeholder."""
+    from django.db import connection
+
     dump = subprocess.run(
-        ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-n", BASE, *dsn_args],
+        [
+            pg_tool("pg_dump", connection.settings_dict),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "-n",
+            BASE,
+            *dsn_args,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -131,14 +143,7 @@ def _drop(args) -> None:
 
 
 def _dsn(settings: dict) -> tuple[str, list[str]]:
-    parts = {
-        "dbname": settings["NAME"],
-        "user": settings["USER"],
-        "password": settings["PASSWORD"],
-        "host": settings["HOST"],
-        "port": settings["PORT"],
-    }
-    dsn = " ".join(f"{k}={v}" for k, v in parts.items() if v)
+    dsn = psycopg_dsn(settings)
     return dsn, ["-d", dsn]
 
 

@@ -183,3 +183,31 @@ def session_cookie(user, host: str) -> str:
     client.force_login(user)
     connection.set_schema_to_public()
     return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def psycopg_dsn(settings: dict) -> str:
+    """The connection string of Django's database settings, for raw psycopg or pg_dump.
+
+    The embedded PostgreSQL is reached by its socket folder, given in OPTIONS.
+    """
+    parts = {
+        "dbname": settings["NAME"],
+        "user": settings["USER"],
+        "password": settings["PASSWORD"],
+        "host": settings["HOST"] or settings.get("OPTIONS", {}).get("host", ""),
+        "port": settings["PORT"],
+    }
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def pg_tool(name: str, settings: dict) -> str:
+    """The PostgreSQL client ``name`` (pg_dump…) matching the server: the embedded server's
+    own when it is the one in use (the system's may be older, and pg_dump refuses a newer
+    server), else the one on PATH."""
+    if not settings["HOST"] and settings.get("OPTIONS", {}).get("host"):
+        import pgserver
+
+        embedded = Path(pgserver.__file__).parent / "pginstall" / "bin" / name
+        if embedded.exists():
+            return str(embedded)
+    return name

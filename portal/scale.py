@@ -91,6 +91,23 @@ def _copy(table: str, columns: Iterable[str], rows: Iterable[tuple]) -> int:
 
 
 @contextmanager
+def without_statement_timeout() -> Iterator[None]:
+    """Lift the per-statement limit of this connection for the block.
+
+    Requests stop any statement after DB_STATEMENT_TIMEOUT_MS (settings); a bulk load
+    (seed_scale, the benchmarks' COPY of 600 000 bookings) legitimately runs longer. RESET
+    goes back to the connection's own setting.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+
+
+@contextmanager
 def btree_indexes_rebuilt(table: str) -> Iterator[None]:
     """Drop ``table``'s plain btree indexes for the block, then build them again.
 
@@ -243,7 +260,7 @@ def scale_fill(
         ignore_conflicts=True,
     )
     users = {n: user.pk for n, user in enumerate(parents, start=1)}
-    with tenant_context(collectivite), transaction.atomic():
+    with tenant_context(collectivite), without_statement_timeout(), transaction.atomic():
         _, prestations = _service_and_prestations(capacity=children)
         ids = [p.pk for p in prestations]
         _copy(
