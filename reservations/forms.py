@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django import forms
 
-from reservations.rules import BookingHorizon
+from reservations.horizon import BookingHorizon
 
 ISO_DATE = ["%Y-%m-%d"]
 OUTSIDE_CALENDAR = "Ce jour est hors du calendrier des réservations (du {first} au {last})."

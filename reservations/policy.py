@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from reservations import horizon as horizon_
 from reservations import rules
 from reservations.calendar import WEEKEND, ClosureCalendar
 from reservations.exceptions import FULL, NOT_RUNNING
@@ -97,9 +98,9 @@ def closure_calendar(prestation: Prestation, closures: dict[date, str]) -> Closu
     )
 
 
-def booking_horizon(now: datetime) -> rules.BookingHorizon:
-    """Return the days families may book at ``now`` (rules.booking_horizon; no query)."""
-    return rules.booking_horizon(rules.local_day(now))
+def booking_horizon(now: datetime) -> horizon_.BookingHorizon:
+    """Return the days families may book at ``now`` (horizon.booking_horizon; no query)."""
+    return horizon_.booking_horizon(rules.local_day(now))
 
 
 def refusal(
@@ -110,7 +111,7 @@ def refusal(
     closures: dict[date, str],
     calendar: ClosureCalendar | None = None,
     prestation_rules_: rules.PrestationRules | None = None,
-    horizon: rules.BookingHorizon | None = None,
+    horizon: horizon_.BookingHorizon | None = None,
 ) -> str | None:
     """Return why ``prestation`` cannot be booked on ``day`` at ``now`` (None: it can).
 

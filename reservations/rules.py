@@ -16,9 +16,8 @@ Local times that do not exist (02:00–03:00 on the last Sunday of March) resolv
 ``fold=0`` does, one hour later on the clock; ambiguous ones (the last Sunday of October)
 take the first, earlier, instant.
 
-The booking horizon (:func:`booking_horizon`) bounds every booking: parents book from today
-to the end of the next school year, and never past the last day the school-holiday data
-knows (a day whose holidays are unknown cannot be told open or closed).
+The booking horizon that bounds every booking (:mod:`reservations.horizon`) is passed to
+:func:`can_book`.
 """
 
 from __future__ import annotations
@@ -28,11 +27,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
-from reservations.calendar import WEEKDAY_NAMES, ClosureCalendar, SchoolHolidays, WorkingDays
+from reservations.calendar import WEEKDAY_NAMES, ClosureCalendar, WorkingDays
+from reservations.horizon import BookingHorizon, format_day
 
 __all__ = [
     "PARIS",
-    "BookingHorizon",
     "BookingRule",
     "CancellationRule",
     "DaysBeforeDeadline",
@@ -42,7 +41,6 @@ __all__ = [
     "PrestationRules",
     "WeeklyDeadline",
     "booking_deadline",
-    "booking_horizon",
     "can_book",
     "can_cancel",
     "describe",
@@ -61,9 +59,6 @@ CANCEL_OPEN_UNTIL = "Annulable jusqu'au {when}"
 CANCEL_CLOSED = "Annulation close depuis le {when}"
 CANCEL_NOT_ALLOWED = "Annulation non autorisée {reason}"
 CANCEL_PAST_DAY = "Annulation impossible : le {day} est passé"
-BOOKING_BEYOND_HORIZON = "Réservation impossible après le {day} : {why}"
-HORIZON_SCHOOL_YEAR = "les réservations sont ouvertes jusqu'à la fin de l'année scolaire prochaine"
-HORIZON_HOLIDAYS_UNKNOWN = "les vacances scolaires ne sont pas encore publiées au-delà"
 
 
 class WorkingDayCalendar(Protocol):
@@ -201,10 +196,6 @@ def _format_instant(instant: datetime) -> str:
     return f"{weekday} {local:%d/%m/%Y} à {_format_hour(local.time(), short=False)}"
 
 
-def _format_day(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
 # --- Deadlines --------------------------------------------------------------------------
 
 
@@ -261,7 +252,7 @@ def can_book(
     """
     _check_aware(now)
     if day < local_day(now):
-        return Decision(False, None, BOOKING_PAST_DAY.format(day=_format_day(day)))
+        return Decision(False, None, BOOKING_PAST_DAY.format(day=format_day(day)))
     if horizon is not None and not horizon.allows(day):
         return Decision(False, None, horizon.refusal)
     if calendar is not None:
@@ -293,7 +284,7 @@ def can_cancel(
     """
     _check_aware(now)
     if day < local_day(now):
-        return Decision(False, None, CANCEL_PAST_DAY.format(day=_format_day(day)))
+        return Decision(False, None, CANCEL_PAST_DAY.format(day=format_day(day)))
     rule = rules.cancellation
     if isinstance(rule, NotAllowed):
         return Decision(False, None, CANCEL_NOT_ALLOWED.format(reason=rule.reason).strip())
@@ -302,79 +293,6 @@ def can_cancel(
     if now < deadline:
         return Decision(True, deadline, CANCEL_OPEN_UNTIL.format(when=_format_instant(deadline)))
     return Decision(False, None, CANCEL_CLOSED.format(when=_format_instant(deadline)))
-
-
-# --- Horizon ----------------------------------------------------------------------------
-
-# A school year runs from 1 September to 31 August (the summer holidays end it).
-SCHOOL_YEAR_FIRST_MONTH = 9
-# How far back the Vue Période lets a family look at its bookings.
-LOOK_BACK_WEEKS = 52
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.isoweekday() - 1)
-
-
-@dataclass(frozen=True)
-class BookingHorizon:
-    """The days a family may book from ``today``: up to ``last_day`` included, ``why`` so.
-
-    It also bounds what the Vue Période shows: from LOOK_BACK_WEEKS weeks before today's
-    week (a family reads last year's bookings) to the week of ``last_day``.
-    """
-
-    today: date
-    last_day: date
-    why: str
-
-    def allows(self, day: date) -> bool:
-        """Return True if ``day`` is not past the horizon (past days have their own rule)."""
-        return day <= self.last_day
-
-    @property
-    def refusal(self) -> str:
-        """« Réservation impossible après le 31/08/2028 : … », what parents read beyond it."""
-        return BOOKING_BEYOND_HORIZON.format(day=_format_day(self.last_day), why=self.why)
-
-    @property
-    def first_shown(self) -> date:
-        """Return the Monday the Vue Période may start from at the earliest."""
-        return _monday(self.today) - timedelta(weeks=LOOK_BACK_WEEKS)
-
-    def last_start(self, weeks: int) -> date:
-        """Return the latest Monday a grid of ``weeks`` weeks may start on: it ends with the
-        week of ``last_day`` (never before ``first_shown``)."""
-        return max(self.first_shown, _monday(self.last_day) - timedelta(weeks=weeks - 1))
-
-    def grid_start(self, requested: date, weeks: int) -> date:
-        """Return the Monday of ``requested``'s week, brought within the weeks a grid shows."""
-        if requested <= self.first_shown:
-            return self.first_shown
-        last = self.last_start(weeks)
-        if requested >= last:
-            return last
-        return _monday(requested)
-
-    def shows(self, day: date, weeks: int) -> bool:
-        """Return True if ``day`` falls in a week some grid of ``weeks`` weeks may show."""
-        return self.first_shown <= day < self.last_start(weeks) + timedelta(weeks=weeks)
-
-
-def booking_horizon(today: date, school_holidays: SchoolHolidays | None = None) -> BookingHorizon:
-    """Return the booking horizon on ``today`` (a local date, Paris).
-
-    It ends with the next school year (in November 2026: 31/08/2028), or earlier on the
-    last day ``school_holidays`` covers (None: the ``vacances-scolaires-france`` data).
-    When the data is older than today, nothing can be booked until it is updated: better
-    than booking days that may turn out to be school holidays.
-    """
-    first_year = today.year if today.month >= SCHOOL_YEAR_FIRST_MONTH else today.year - 1
-    end_of_next_year = date(first_year + 2, SCHOOL_YEAR_FIRST_MONTH, 1) - timedelta(days=1)
-    known = (school_holidays or SchoolHolidays.from_package()).covers_until
-    if known is not None and known < end_of_next_year:
-        return BookingHorizon(today, known, HORIZON_HOLIDAYS_UNKNOWN)
-    return BookingHorizon(today, end_of_next_year, HORIZON_SCHOOL_YEAR)
 
 
 # --- Wording ----------------------------------------------------------------------------
@@ -397,7 +315,7 @@ def describe(rule: BookingRule | CancellationRule | OpeningDate) -> str:
         return f"Non autorisé {rule.reason}".strip()
     if isinstance(rule, OpeningDate):
         local = rule.instant.astimezone(PARIS)
-        text = BOOKING_NOT_OPEN_YET.format(day=_format_day(local.date()))
+        text = BOOKING_NOT_OPEN_YET.format(day=format_day(local.date()))
         if local.time() != time(0, 0):
             text += f" à {_format_hour(local.time(), short=False)}"
         return text

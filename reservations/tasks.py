@@ -22,7 +22,7 @@ def holds_release_task() -> int:
 @app.task
 def closure_apply_task(*, closure_id: int) -> int:
     """Apply a closure: cancel its days' bookings, credit, tell the families (once)."""
-    from reservations.services.closures import closure_apply
+    from reservations.services.closure_job import closure_apply
 
     closure = closure_apply(closure_id=closure_id)
     return closure.bookings_done if closure else 0

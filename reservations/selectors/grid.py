@@ -22,6 +22,7 @@ from django.db.models import Q
 from families.models import Child, Foyer
 from reservations import policy
 from reservations.exceptions import FULL, NOT_RUNNING
+from reservations.horizon import BookingHorizon
 from reservations.lifecycle import ACTIVE_STATES, State
 from reservations.models import Booking, Prestation
 from reservations.places import (
@@ -29,7 +30,7 @@ from reservations.places import (
     holding_place_sql,
     waiting_ahead_sql,
 )
-from reservations.rules import BookingHorizon, local_day
+from reservations.rules import local_day
 from reservations.selectors.cart import CART_STATES, Cart, cart_panel
 from reservations.selectors.cells import (
     CELL_OF_BOOKING,
@@ -66,7 +67,7 @@ class ServiceChoice:
 @dataclass(frozen=True)
 class PeriodGrid:
     """The weeks shown, the choices around them, and where « Précédent » and « Suivant »
-    lead (None at the ends of what a family may see: rules.BookingHorizon)."""
+    lead (None at the ends of what a family may see: horizon.BookingHorizon)."""
 
     child: Child
     service: ServiceOption

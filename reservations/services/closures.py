@@ -3,13 +3,14 @@
 ``closure_create`` and ``closure_update`` check the period and the prestations, then, under
 the service row's lock, that no other closure of that service meets these days and
 prestations; they write the closure and queue its job once committed. The job
-(``closure_apply``, a Celery task) cancels the bookings of those days through
-``bookings_transition`` with the reason « fermeture » (billing never bills a cancelled
-booking), credits what a prepaid ticket charged for them, and e-mails each family once with
-all of its cancelled days. It works by batches of families: a family's bookings are never
-split between two batches, so its one e-mail lists them all, and the progress on the
-closure row moves with each committed batch. Run again, it cancels what is left and sends
-nothing twice (the e-mail journal is keyed on the closure, its version and the foyer).
+(``closure_apply`` in reservations.services.closure_job, a Celery task) cancels the
+bookings of those days through ``bookings_transition`` with the reason « fermeture »
+(billing never bills a cancelled booking), credits what a prepaid ticket charged for them,
+and e-mails each family once with all of its cancelled days. It works by batches of
+families: a family's bookings are never split between two batches, so its one e-mail lists
+them all, and the progress on the closure row moves with each committed batch. Run again,
+it cancels what is left and sends nothing twice (the e-mail journal is keyed on the
+closure, its version and the foyer).
 
 Lock order: the service row (closures of one service are written one at a time); in the
 job, the capacity rows of the closed days (a barrier: a cart validated under those locks
@@ -23,9 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from reservations.exceptions import (
@@ -39,45 +39,25 @@ from reservations.exceptions import (
     CLOSURE_UPSIDE_DOWN,
     ClosureError,
 )
-from reservations.lifecycle import Action, Reason, State
 from reservations.models import (
     Booking,
     Closure,
     ClosureStatus,
     Prestation,
     Service,
-    WaitingListEntry,
 )
 from reservations.rules import PARIS
-from reservations.services import emails
-from reservations.services.lifecycle import LOCK_ORDER, bookings_transition
-from reservations.services.places import days_lock
 
 DECIDE = "reservations.decide"
 # A closure longer than this is a mistake in the dates (and its barrier would lock too many
 # capacity rows): split it.
 MAX_DAYS = 366
-# Families per transaction of the job: each batch commits its cancellations, credits and
-# e-mails together, and the progress bar moves.
-BATCH_FOYERS = 100
 WHOLE_SERVICE = "tout le service"
-CLOSURE_FAILED = (
-    "L'application de la fermeture s'est arrêtée : les annulations déjà faites sont "
-    "conservées ; enregistrez à nouveau la fermeture pour terminer."
-)
-CREDIT_FAILED = "Avoirs des tickets prépayés non émis : {message}"
 
 
 def _check_allowed(user) -> None:
     if user is None or not user.has_perm(DECIDE):
         raise ClosureError(CLOSURE_NOT_ALLOWED)
-
-
-def _days(start: date, end: date) -> Iterable[date]:
-    day = start
-    while day <= end:
-        yield day
-        day += timedelta(days=1)
 
 
 def closure_check(
@@ -343,135 +323,3 @@ def closure_delete(*, closure: Closure, user, now: datetime | None = None) -> in
         cancelled = locked.bookings_done
         locked.delete()
     return cancelled
-
-
-# --- The job -----------------------------------------------------------------------------
-
-
-def _barrier(prestations: Sequence[Prestation], start: date, end: date) -> None:
-    """Wait for the cart validations holding the closed days' capacity rows.
-
-    Caller must be in a transaction. Only days a prestation runs are locked (at most
-    MAX_DAYS × its prestations, one statement).
-    """
-    keys = sorted(
-        (prestation.pk, day)
-        for prestation in prestations
-        for day in _days(start, end)
-        if day.isoweekday() in prestation.weekdays
-    )
-    if keys:
-        days_lock(keys)
-
-
-def _credit_prepaid(*, closure: Closure, bookings: list[Booking], user) -> tuple[int, list[str]]:
-    """Credit the prepaid tickets that charged ``bookings`` (the money goes to each foyer's
-    account: billing.services.credits); return how many avoirs were issued and, when billing
-    refused, why.
-
-    In a savepoint of its own: a ticket that cannot be credited does not stop the closure.
-    """
-    from billing.exceptions import BillingError
-    from billing.services.credits import paid_bookings_credit
-
-    try:
-        with transaction.atomic():
-            credits = paid_bookings_credit(
-                booking_ids=[b.pk for b in bookings],
-                reason=f"Fermeture {closure.period_label} : {closure.reason}",
-                user=user,
-            )
-    except BillingError as error:
-        return 0, [CREDIT_FAILED.format(message=error.message)]
-    return len(credits), []
-
-
-def _apply_batch(
-    *, closure: Closure, foyer_ids: list[int], prestation_ids: list[int], user, now
-) -> list[str]:
-    """Cancel, credit and tell the families ``foyer_ids`` in one transaction."""
-    with transaction.atomic():
-        bookings = list(
-            bookings_hit(prestation_ids=prestation_ids, start=closure.start, end=closure.end)
-            .filter(child__foyer_id__in=foyer_ids)
-            .select_for_update(of=("self",))
-            .order_by(*LOCK_ORDER)
-        )
-        done = bookings_transition(
-            bookings=bookings,
-            action=Action.CANCEL,
-            reason=Reason.CLOSURE,
-            user=user,
-            by_staff=True,
-            note=f"Fermeture {closure.period_label} : {closure.reason}",
-            now=now,
-        )
-        issued, failures = _credit_prepaid(closure=closure, bookings=done.bookings, user=user)
-        # Cart lines are cancelled too, but were never booked: nobody is told about them.
-        carts = {b.pk for b in bookings if b.state == State.CART}
-        told = emails.closure_announced(
-            closure=closure, bookings=[b for b in done.bookings if b.pk not in carts]
-        )
-        Closure.objects.filter(pk=closure.pk).update(
-            bookings_done=F("bookings_done") + len(done.bookings),
-            foyers_notified=F("foyers_notified") + told,
-            credits_issued=F("credits_issued") + issued,
-        )
-    return failures
-
-
-def closure_apply(
-    *, closure_id: int, now: datetime | None = None, batch_foyers: int = BATCH_FOYERS
-) -> Closure | None:
-    """Cancel the bookings ``closure_id`` covers, batch by batch of families (the job).
-
-    Safe to run again, after a failure too: what was cancelled stays, the rest is done, and
-    no family is e-mailed twice for one version of the closure. None if it was deleted.
-    """
-    now = now or timezone.now()
-    closure = (
-        Closure.objects.select_related("service")
-        .prefetch_related("prestations")
-        .filter(pk=closure_id)
-        .first()
-    )
-    if closure is None:
-        return None
-    user = None
-    if closure.created_by_id:
-        user = get_user_model().objects.filter(pk=closure.created_by_id).first()
-    ids = closure_prestation_ids(closure)
-    Closure.objects.filter(pk=closure.pk).update(status=ClosureStatus.RUNNING, error="")
-    failures: list[str] = []
-    try:
-        with transaction.atomic():
-            _barrier(Prestation.objects.filter(pk__in=ids), closure.start, closure.end)
-            # Nobody waits for a place on a closed day: a freed place must not go there.
-            WaitingListEntry.objects.waiting().filter(
-                prestation_id__in=ids, day__range=(closure.start, closure.end)
-            ).delete()
-            hits = bookings_hit(prestation_ids=ids, start=closure.start, end=closure.end)
-            foyer_ids = sorted(set(hits.values_list("child__foyer_id", flat=True)))
-            Closure.objects.filter(pk=closure.pk).update(
-                bookings_total=F("bookings_done") + hits.count()
-            )
-        for first in range(0, len(foyer_ids), batch_foyers):
-            failures += _apply_batch(
-                closure=closure,
-                foyer_ids=foyer_ids[first : first + batch_foyers],
-                prestation_ids=ids,
-                user=user,
-                now=now,
-            )
-    except Exception as error:
-        Closure.objects.filter(pk=closure.pk).update(
-            status=ClosureStatus.FAILED,
-            finished_at=timezone.now(),
-            error=f"{CLOSURE_FAILED} ({type(error).__name__})",
-        )
-        raise
-    Closure.objects.filter(pk=closure.pk).update(
-        status=ClosureStatus.DONE, finished_at=timezone.now(), error="\n".join(failures)
-    )
-    closure.refresh_from_db()
-    return closure

@@ -31,12 +31,8 @@ from reservations.lifecycle import Reason, State
 from reservations.models import Booking, BookingEvent, Closure, ClosureStatus, WaitingListEntry
 from reservations.selectors import reports
 from reservations.services import closures
-from reservations.services.closures import (
-    closure_apply,
-    closure_create,
-    closure_delete,
-    closure_update,
-)
+from reservations.services.closure_job import closure_apply
+from reservations.services.closures import closure_create, closure_delete, closure_update
 from reservations.services.staff import booking_staff_create
 from tenants.models import Role
 from tests.factories import (

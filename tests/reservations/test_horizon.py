@@ -2,7 +2,7 @@
 
 Crafted requests booked 2099 and 9999, and years whose school holidays nobody knows; dates
 at the calendar's ends (0001-01-01, 9999-12-31) made the Vue Période, a cell's click and the
-Vue Agenda answer 500. Every booking path now goes through one horizon (rules.BookingHorizon,
+Vue Agenda answer 500. Every booking path now goes through one horizon (horizon.BookingHorizon,
 applied by policy.refusal), and every date the pages read is brought within it.
 """
 
@@ -24,17 +24,15 @@ from requests_inbox.services import absence_declare
 from reservations.calendar import SchoolHolidays
 from reservations.exceptions import ReservationsError
 from reservations.forms import OUTSIDE_CALENDAR
-from reservations.lifecycle import State
-from reservations.models import Booking, WaitingListEntry
-from reservations.rules import (
+from reservations.horizon import (
     HORIZON_HOLIDAYS_UNKNOWN,
     HORIZON_SCHOOL_YEAR,
     LOOK_BACK_WEEKS,
-    PARIS,
-    WeeklyDeadline,
     booking_horizon,
-    can_book,
 )
+from reservations.lifecycle import State
+from reservations.models import Booking, WaitingListEntry
+from reservations.rules import PARIS, WeeklyDeadline, can_book
 from reservations.services.cart import PERIOD_GONE, agenda_add, cart_add
 from reservations.services.staff import booking_staff_create
 from reservations.services.validation import cart_validate
