@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.db import connection, connections, transaction
 from django_tenants.utils import tenant_context
+from playwright.sync_api import expect
 
 from portal.middleware import DATABASE_BUSY
 from reservations.lifecycle import State
@@ -82,11 +83,13 @@ def test_the_grid_works_with_the_keyboard_alone(school, desktop, live_url):
         assert "13/01/2026 : ajouté à votre panier" in region.inner_text()
         assert region.get_attribute("role") == "status"
         # The cell was swapped, the focus stays on it: Space takes the day back out.
-        assert page.evaluate("document.activeElement.id") == target
+        expect(page.locator(f"#{target}")).to_be_focused()
         page.keyboard.press("Space")
         page.locator(f"#cellule-{garderie.pk}-{TUESDAY:%Y%m%d}[data-state=bookable]").wait_for()
         assert "retiré de votre panier" in region.inner_text()
-        # The next cell is one Tab away, and Space books it.
+        # The next cell is one Tab away, and Space books it (htmx gives the focus back to the
+        # swapped button a moment after the new cell is drawn: Tab waits for it).
+        expect(page.locator(f"#{target}")).to_be_focused()
         page.keyboard.press("Tab")
         # (no garderie on Wednesdays: a closed day is not a button, Thursday comes next)
         assert page.evaluate("document.activeElement.id") == f"bouton-{garderie.pk}-20260115"
