@@ -134,6 +134,19 @@ FIGURES_SQL = (
 )
 
 
+def _child_ids(foyer: Foyer):
+    """The foyer's children as a list of ids when they are loaded (foyer_with_children),
+    else as a subquery: never a query of its own.
+
+    A list, not a join on the foyer: with the booking table's partial and exclusion indexes,
+    PostgreSQL took 1,2 ms to plan the join and 0,2 ms the list (bench/README.md).
+    """
+    loaded = getattr(foyer, "_prefetched_objects_cache", {}).get("children")
+    if loaded is not None:
+        return [c.pk for c in loaded]
+    return Child.objects.filter(foyer=foyer).values("pk")
+
+
 def _load(
     *,
     foyer: Foyer,
@@ -148,7 +161,7 @@ def _load(
     rows = list(
         Booking.objects.filter(
             Q(child=child, prestation_id__in=ids, day__range=window, state__in=ACTIVE_STATES)
-            | Q(child__foyer=foyer, state__in=CART_STATES)
+            | Q(child_id__in=_child_ids(foyer), state__in=CART_STATES)
         )
         .select_related("prestation__service")
         .order_by("day", "pk")

@@ -305,6 +305,25 @@ def test_period_cells_are_the_grids_cells_with_the_cart(tenant_a, in_tenant):
             assert one.cart.count == 1
 
 
+def test_the_cart_shows_a_sibling_s_lines_whether_or_not_the_children_were_loaded(
+    tenant_a, in_tenant, django_assert_num_queries
+):
+    # The foyer's children go into the bookings statement as a list when the page loaded
+    # them, as a subquery when it did not (never a query of its own): the cart is the same.
+    # Unloaded, the cart reads the children once more to name them.
+    with in_tenant(tenant_a):
+        site = site_of()
+        loaded = Foyer.objects.prefetch_related("children").get(pk=foyer_of(children=2).pk)
+        first, second = loaded.children.all()
+        book(second, site.garderie, day("23/01"), State.CART)
+        for foyer, queries in ((loaded, 3), (Foyer.objects.get(pk=loaded.pk), 4)):
+            with django_assert_num_queries(queries):
+                view = period_cells(
+                    foyer=foyer, child=first, prestation=site.cantine, days=[day("23/01")], now=NOW
+                )
+            assert view.cart.count == 1
+
+
 @pytest.mark.parametrize("weeks", [1, 8])
 @pytest.mark.parametrize("children", [1, 4])
 def test_the_grid_runs_three_queries_whatever_the_weeks_and_children(
