@@ -29,6 +29,10 @@ def django_setup() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # The public schema as the portal needs it, on a machine where `make run` never ran.
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
 
 
 def env_int(name: str, default: int) -> int:
