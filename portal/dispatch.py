@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection, transaction
+from django_tenants.utils import tenant_context
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +35,20 @@ def task_dispatch(task, **kwargs) -> str:
         except Exception:
             logger.exception("%s(%s) failed in-process; left for the requeue", task.name, kwargs)
     return "deferred"
+
+
+def on_commit_in_schema(send: Callable[[], object]) -> None:
+    """Run ``send`` once the current transaction commits, in the collectivité current now.
+
+    A tenant task takes its collectivité from the schema it is sent from. When the
+    transaction outlives the schema (a command that leaves a collectivité's context before
+    its outer transaction commits, as seed_demo does), a plain ``transaction.on_commit``
+    would send it from « public ».
+    """
+    tenant = connection.tenant
+
+    def in_schema() -> None:
+        with tenant_context(tenant):
+            send()
+
+    transaction.on_commit(in_schema)

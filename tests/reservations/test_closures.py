@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 
 from billing.models import CreditNote, Invoice, InvoiceKind, InvoiceLine
 from billing.services.invoicing import draft_bills
@@ -158,6 +159,24 @@ def test_a_closure_cancels_its_days_tells_each_family_once_and_frees_no_place(
     assert martin.subject == "Fermeture le jeudi 12/03/2026 : vos réservations sont annulées"
     assert "Motif : Grève" in martin.body
     assert martin.body.count("le 12/03/2026") == 3  # Léa twice, Tom once, in one e-mail
+
+
+def test_a_closure_saved_where_the_transaction_outlives_the_collectivite_runs_in_it(
+    school, agent, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    # seed_demo wraps a collectivité's data in a transaction that commits after leaving its
+    # schema: the job, queued at commit, ran in « public » and failed (« relation
+    # reservations_closure does not exist »). It runs in the schema the closure was saved in.
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        in_tenant(tenant_a),
+    ):
+        closure = close(school, agent)
+    with in_tenant(tenant_a):
+        closure.refresh_from_db()
+    assert (closure.status, closure.bookings_done) == ("done", 5)
+    assert sorted(m.to[0] for m in mail.outbox) == ["durand@exemple.test", "martin@exemple.test"]
 
 
 def test_the_closed_days_leave_the_sheets_the_counts_and_billing(
