@@ -43,6 +43,7 @@ UNKNOWN_SERVICE = "Ce service n'existe pas ou n'a aucune prestation."
 UNKNOWN_PRESTATION = "Cette prestation n'existe pas."
 BAD_CELL = "Demande incomplète : enfant, prestation et jour sont attendus."
 VALIDATED = "Vos demandes ont été validées."
+RECORDED_TO_PAY = "Vos demandes sont enregistrées : elles seront validées une fois payées."
 REFUSED = "Votre panier n'a pas été validé : aucune demande n'a été enregistrée."
 REFUSED_LINE = "{label} — {reason} : retirée de votre panier."
 VALIDATE_AGAIN = "Les autres demandes sont toujours dans votre panier : validez-le à nouveau."
@@ -239,8 +240,9 @@ def validate(request, foyer):
     except ReservationsError as error:  # an empty cart
         messages.info(request, error.message)
         return back
-    messages.success(request, VALIDATED)
     held = [line for line in lines if line.state == State.HELD]
+    # Lines held for payment are not validated yet: say so when nothing else was.
+    messages.success(request, RECORDED_TO_PAY if len(held) == len(lines) else VALIDATED)
     orders = orders_of_bookings(booking_ids=[line.pk for line in held]) if held else []
     total = sum((order.total for order in orders), Decimal("0.00"))
     if total:

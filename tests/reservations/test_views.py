@@ -360,6 +360,8 @@ def test_a_prepaiement_cart_shows_its_total_and_how_long_places_are_held(
     assert location.startswith("/factures/commandes/")
     body = unescape(client_a.get(location).content.decode())
     assert "Total à payer : 7,65 € — vos places sont retenues 15 minutes." in body
+    # Not « validées » before they are paid.
+    assert views.RECORDED_TO_PAY in body and views.VALIDATED not in body
     assert "Paiement de vos réservations" in body and "Payer 7,65 €" in body
     grid = client_a.get(f"{reverse('reservations:index')}?enfant={child.pk}").content.decode()
     assert cell_state(grid, regie.cantine, day("21/01")) == CellState.HELD
