@@ -30,6 +30,7 @@ from billing.services.duties import may
 from billing.services.invoicing import invoice_preview, services_to_bill
 from billing.services.runs import invoice_run_start
 from portal.admin_sites import tenant_admin_site
+from portal.forms import DatePicker
 from portal.search import ForgivingSearchMixin
 from reservations.models import BillingMode, Service
 
@@ -95,12 +96,8 @@ class RunForm(forms.Form):
         queryset=Service.objects.filter(billing_mode=BillingMode.POSTFACTURATION),
         empty_label=None,
     )
-    start = forms.DateField(
-        label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label="Au", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = forms.DateField(label="Du", widget=DatePicker())
+    end = forms.DateField(label="Au", widget=DatePicker())
 
     def clean(self):
         data = super().clean()

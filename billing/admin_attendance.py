@@ -28,6 +28,7 @@ from billing.services.attendance import (
 )
 from families.models import Child
 from portal.admin_sites import tenant_admin_site
+from portal.forms import DatePicker
 from portal.search import ForgivingSearchMixin
 from reservations.models import Prestation
 
@@ -176,8 +177,8 @@ class UnlockForm(forms.ModelForm):
         model = AttendanceUnlock
         fields = ["service", "period_start", "period_end", "reason"]
         widgets = {
-            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_start": DatePicker(),
+            "period_end": DatePicker(),
         }
 
     def clean(self):

@@ -32,6 +32,7 @@ from billing.payments.sepa import debit_reject, debit_run_create, mandate_create
 from billing.services.duties import GRANT, duty_exception_grant, duty_exception_revoke, may
 from families.models import Foyer
 from portal.admin_sites import tenant_admin_site
+from portal.forms import DatePicker
 from portal.models import User
 from portal.search import ForgivingSearchMixin
 from tenants.models import Membership
@@ -47,7 +48,7 @@ class MandateForm(forms.Form):
     holder = forms.CharField(label="Titulaire du compte", max_length=70)
     iban = forms.CharField(label="IBAN", max_length=42)
     bic = forms.CharField(label="BIC", max_length=11)
-    signed_on = forms.DateField(label="Signé le", widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label="Signé le", widget=DatePicker())
 
 
 @admin.register(SepaMandate, site=tenant_admin_site)
@@ -98,9 +99,7 @@ def _form_page(model_admin, request, form, title, template="admin/billing/form.h
 
 
 class RunForm(forms.Form):
-    collection_date = forms.DateField(
-        label="Date du prélèvement", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    collection_date = forms.DateField(label="Date du prélèvement", widget=DatePicker())
 
 
 class RejectForm(forms.Form):

@@ -24,14 +24,15 @@ from billing.reports import (
 )
 from billing.rules import last_month
 from portal.admin_sites import tenant_admin_site
+from portal.forms import DatePicker
 from reservations.models import Service
 
 EXPORT = "billing.export"
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Au", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="Du", widget=DatePicker())
+    end = forms.DateField(label="Au", widget=DatePicker())
 
     def clean(self):
         data = super().clean()

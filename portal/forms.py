@@ -6,6 +6,17 @@ from portal.models import Civilite, NotificationPreference
 from portal.validators import phone_validator
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. Its value is ISO (2026-10-01), the only format it reads: a
+    date rendered the French way (01/10/2026) shows as an empty field, and a default period
+    vanished from the form."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class EmailLoginForm(AuthenticationForm):
     """Log in by e-mail address and password, with French messages."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from portal.forms import DatePicker
 from requests_inbox import rules
 from requests_inbox.exceptions import AttachmentRefused, RequestsError
 from requests_inbox.models import Category, Thread
@@ -59,7 +60,7 @@ class ReplyForm(forms.Form):
     attachment = AttachmentField(label="Pièce jointe (facultative)", required=False)
 
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DatePicker()
 
 
 class AbsenceForm(forms.Form):

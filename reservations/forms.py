@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django import forms
 
+from portal.forms import DatePicker
 from reservations.horizon import BookingHorizon
 
 ISO_DATE = ["%Y-%m-%d"]
@@ -88,10 +89,8 @@ class AgendaForm(forms.Form):
 
     child = forms.TypedChoiceField(label="Enfant", coerce=int)
     prestation = forms.TypedChoiceField(label="Prestation", coerce=int)
-    start = forms.DateField(
-        label="Pour la période du", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="Pour la période du", widget=DatePicker())
+    end = forms.DateField(label="au", widget=DatePicker())
     weekdays = forms.TypedMultipleChoiceField(
         label="Jours",
         choices=WEEKDAY_CHOICES,

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 
 from families.models import Child, Responsable
-from portal.forms import NewPasswordFields
+from portal.forms import DatePicker, NewPasswordFields
 from portal.models import Civilite
 from portal.validators import plain_text_validator
 
@@ -130,7 +130,7 @@ class ChildCheckForm(forms.ModelForm):
     class Meta:
         model = Child
         fields = ["last_name", "first_name", "birth_date"]
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"birth_date": DatePicker()}
 
 
 ChildFormSet = forms.formset_factory(ChildCheckForm, extra=0)

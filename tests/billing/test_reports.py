@@ -137,6 +137,20 @@ def test_the_comptable_exports_it_in_csv_xlsx_and_pdf(december, tenant_a, client
     assert "2025-CAN-F" in text and "TOTAL" in text
 
 
+def test_the_statement_form_opens_on_last_month_and_says_what_is_missing(tenant_a, client_a):
+    # The dates were rendered « 01/11/2026 » in a date picker, which reads only 2026-11-01:
+    # the comptable saw two empty fields, and « Afficher » then showed nothing, silently.
+    import time_machine
+
+    url = reverse("admin:billing_encaissementstatement_changelist")
+    with time_machine.travel(dt.datetime(2026, 12, 15, 9, tzinfo=dt.UTC)):
+        client_a.force_login(staff(tenant_a, "comptable", "comptable@alpha.test"))
+        page = client_a.get(url).content.decode()
+        assert 'value="2026-11-01"' in page and 'value="2026-11-30"' in page
+        page = client_a.get(f"{url}?start=&end=2026-11-30").content.decode()
+    assert "Ce champ est obligatoire." in page and "Facturé" not in page
+
+
 def test_the_journal_by_day_and_mode_and_the_monthly_chart(december, tenant_a, in_tenant, client_a):
     with in_tenant(tenant_a):
         journal = payments_journal(start=dt.date(2026, 1, 12), end=dt.date(2026, 1, 12))
