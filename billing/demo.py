@@ -4,7 +4,9 @@ the payment settings (demonstration payments).
 Valdurenque gets the tariff table of seed 000 (cantine 3,60 €, 5,40 € not booked or absent
 without justification; garderie by the hour per QF bracket), a QF for TESTMP, and last
 month's bookings and attendance for its families, so that staff can generate last month's
-invoices at once. Malemort's meals get their price (2,55 €, seed 004).
+invoices at once; the same families' usual week is booked for the coming three weeks, so
+that « Aujourd'hui » has children to expect and a closure has families to tell. Malemort's
+meals get their price (2,55 €, seed 004).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from tenants.models import Collectivite
 SCHOOL_YEAR = date(2026, 9, 1)
 # The collectivité whose families were served last month (tests point it elsewhere).
 DEMO_SCHEMA = "valdurenque"
+COMING_WEEKS = 3
 QF_BRACKETS = ((0, 499, "0.60"), (500, 1000, "0.65"), (1001, None, "0.80"))
 SEED_000 = {
     "CANTINE": {
@@ -80,7 +83,8 @@ PAYMENTS = {
     "malemort": {"demo": True, "reminder_delays": "15,30"},
 }
 # Who ate what last month at Valdurenque: (foyer, child, prestations).
-LAST_MONTH = [
+# Each family's usual week: last month (served, to invoice) and the coming weeks (booked).
+USUAL = [
     ("TESTMP", "Clara", ["CANTINE", "GARDERIE SOIR T2 (16H30-18H30)"]),
     ("TESTMP", "Guilhem", ["CANTINE", "UNITE DE GARDERIE MATIN"]),
     ("DURAND", "Léa", ["CANTINE"]),
@@ -108,23 +112,23 @@ def _tariffs(spec: dict) -> int:
     return created
 
 
-def _served(collectivite: Collectivite, today: date) -> None:
-    """Last month's bookings (validated, as the mairie recorded them) and attendance."""
-    start, end = last_month(today)
+def _school_days(collectivite: Collectivite, start: date, end: date) -> list[date]:
     calendar = ClosureCalendar(zone=collectivite.holiday_zone, closed_weekdays={3, 6, 7})
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    days = [day for day in days if calendar.is_open(day)]
-    served = Booking.objects.filter(
-        day__range=(start, end), prestation__name__in={n for *_, names in LAST_MONTH for n in names}
-    )
-    if not days or served.exists():
-        return
-    now = timezone.now()
-    for foyer_name, first_name, names in LAST_MONTH:
+    return [day for day in days if calendar.is_open(day)]
+
+
+def _usual_week(days: list[date], *, reason: Reason, by_staff: bool, note: str) -> bool:
+    """Book each family's usual prestations (USUAL) on ``days``, validated; False (nothing
+    done) when some are booked there already."""
+    names = {name for *_, prestations in USUAL for name in prestations}
+    if not days or Booking.objects.filter(day__in=days, prestation__name__in=names).exists():
+        return False
+    for foyer_name, first_name, prestations in USUAL:
         child = Child.objects.filter(foyer__name=foyer_name, first_name=first_name).first()
         if child is None:
             continue
-        for name in names:
+        for name in prestations:
             prestation = Prestation.objects.get(name=name)
             for day in days:
                 booking = Booking.objects.create(
@@ -132,15 +136,33 @@ def _served(collectivite: Collectivite, today: date) -> None:
                     prestation=prestation,
                     day=day,
                     state=BookingState.VALIDATED,
-                    state_reason=Reason.DEADLINE_OVERRIDE,
+                    state_reason=reason,
                 )
                 BookingEvent.objects.create(
                     booking=booking,
                     state=booking.state,
-                    reason=Reason.DEADLINE_OVERRIDE,
-                    by_staff=True,
-                    note="Démonstration : réservation du mois dernier",
+                    reason=reason,
+                    by_staff=by_staff,
+                    note=note,
                 )
+    return True
+
+
+def _coming_weeks(collectivite: Collectivite, today: date) -> None:
+    """The usual week booked by the families from today for COMING_WEEKS weeks: « Aujourd'hui »
+    has children to expect, and a closure families to tell."""
+    days = _school_days(collectivite, today, today + timedelta(weeks=COMING_WEEKS, days=-1))
+    _usual_week(days, reason=Reason.PARENT, by_staff=False, note="")
+
+
+def _served(collectivite: Collectivite, today: date) -> None:
+    """Last month's bookings (validated, as the mairie recorded them) and attendance."""
+    start, end = last_month(today)
+    days = _school_days(collectivite, start, end)
+    note = "Démonstration : réservation du mois dernier"
+    if not _usual_week(days, reason=Reason.DEADLINE_OVERRIDE, by_staff=True, note=note):
+        return
+    now = timezone.now()
     clara = Child.objects.filter(foyer__name="TESTMP", first_name="Clara").first()
     lea = Child.objects.filter(foyer__name="DURAND", first_name="Léa").first()
     cantine = Prestation.objects.get(name="CANTINE")
@@ -189,4 +211,5 @@ def seed_billing(collectivite: Collectivite, today: date | None = None) -> int:
                     foyer=testmp, value=720, source="CAF", valid_from=SCHOOL_YEAR
                 )
             _served(collectivite, today)
+            _coming_weeks(collectivite, today)
     return created

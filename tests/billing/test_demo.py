@@ -37,7 +37,12 @@ def test_last_month_is_ready_to_invoice_and_seeded_once(tenant_a, in_tenant, mon
         # November 2026 in zone C: school is back on Monday the 2nd, no Wednesdays: 17 days
         # (2-6, 9-13, 16-20, 23-27 less Wednesdays, and the 30th); Clara 2 prestations,
         # Guilhem 2, Léa 1.
-        assert Booking.objects.count() == 17 * 5
+        assert Booking.objects.filter(day__lt=TODAY).count() == 17 * 5
+        # The coming 3 weeks booked by the families themselves, to the Christmas holidays
+        # (zone C, from Saturday 19/12): 1, 3, 4, 7, 8, 10, 11, 14, 15, 17, 18 December.
+        coming = Booking.objects.filter(day__gte=TODAY)
+        assert coming.count() == 11 * 5
+        assert set(coming.values_list("state", "state_reason")) == {("validated", "parent")}
         assert Attendance.objects.count() == 3
         service = Service.objects.get(name="GROUPE SCOLAIRE - postfacturation")
         preview = invoice_preview(
