@@ -72,8 +72,9 @@ class TimelineMixin:
 
     timeline_on_form = 10
 
-    def _timeline_of(self, obj):
-        raise NotImplementedError
+    def _timeline_of(self, obj) -> tuple[Foyer | None, Child | None]:
+        """The (foyer, child) the history is read for: a child's own, or its foyer's."""
+        return (None, obj) if isinstance(obj, Child) else (obj, None)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
@@ -236,9 +237,6 @@ class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAd
         return (
             super().get_queryset(request).annotate(children_count=Count("children", distinct=True))
         )
-
-    def _timeline_of(self, foyer):
-        return foyer, None
 
     @admin.display(description="compte")
     def account_status(self, foyer):
@@ -425,9 +423,6 @@ class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
             ["Nom", "Prénom", "Date de naissance", "École", "Classe", "Régime", "Foyer"],
             rows,
         )
-
-    def _timeline_of(self, child):
-        return None, child
 
     @admin.display(description="date de naissance", ordering="birth_date")
     def birth_date_display(self, child):
