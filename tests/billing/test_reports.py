@@ -148,7 +148,7 @@ def test_the_statement_form_opens_on_last_month_and_says_what_is_missing(tenant_
         page = client_a.get(url).content.decode()
         assert 'value="2026-11-01"' in page and 'value="2026-11-30"' in page
         page = client_a.get(f"{url}?start=&end=2026-11-30").content.decode()
-    assert "Ce champ est obligatoire." in page and "Facturé" not in page
+    assert "Du : Ce champ est obligatoire." in page and "Facturé" not in page
 
 
 def test_the_journal_by_day_and_mode_and_the_monthly_chart(december, tenant_a, in_tenant, client_a):
