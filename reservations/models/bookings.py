@@ -55,11 +55,22 @@ def _point(field: str, function: str, output) -> Func:
 
 
 class Booking(models.Model):
+    # No index of their own: booking_child_state (child, state) and booking_places
+    # (prestation, day, state) lead with them, and every index is one more write for each
+    # state change of the Tuesday rush (bench/bench_cart_race.py).
     child = models.ForeignKey(
-        "families.Child", verbose_name="enfant", on_delete=models.PROTECT, related_name="bookings"
+        "families.Child",
+        verbose_name="enfant",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_index=False,
     )
     prestation = models.ForeignKey(
-        Prestation, verbose_name="prestation", on_delete=models.PROTECT, related_name="bookings"
+        Prestation,
+        verbose_name="prestation",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_index=False,
     )
     day = models.DateField("jour")
     state = models.CharField(
@@ -146,11 +157,13 @@ class BookingEvent(models.Model):
     state = models.CharField("nouvel état", max_length=20, choices=State.choices())
     reason = models.CharField("raison", max_length=20, choices=Reason.choices())
     # Bare id: the account lives in the public schema (see families.models.Foyer.user).
+    # Never searched by: no index to write with each event.
     by_user = models.ForeignKey(
         "portal.User",
         verbose_name="par",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
