@@ -29,13 +29,20 @@ def _send(*, foyer: Foyer, subject: str, template: str, key: str, **context) -> 
     email_queue(to=foyer.email, subject=subject, body=body, key=key)
 
 
-def cart_validated(*, foyer: Foyer, lines: list[Booking], event_id: int) -> None:
-    """The one e-mail that confirms a validated cart."""
+def cart_validated(*, foyer: Foyer, lines: list[Booking]) -> None:
+    """The one e-mail that confirms a validated cart, its lines in their new states.
+
+    Queued before the lines are saved, so that the capacity rows' locks taken with the save
+    are not held while it is written. Its key is one line and the state « Valider » gave
+    it: a line leaves the cart once, and leaves a cancellation request once, each time to
+    a different state, so no two validations share it.
+    """
+    first = min(lines, key=lambda line: line.pk)
     _send(
         foyer=foyer,
         subject="Vos demandes de réservation ont été enregistrées",
         template="reservations/emails/cart_validated.txt",
-        key=f"cart-validated:{foyer.pk}:{event_id}",
+        key=f"cart-validated:{foyer.pk}:{first.pk}:{first.state}",
         lines=lines,
     )
 

@@ -1,10 +1,11 @@
 """« Valider »: the cart validated all or nothing, under row locks, in a few statements.
 
-This is the hot path of the Tuesday-noon rush (bench/bench_cart_race.py): six statements
-for a cart of booking requests (its lines, the closures, the places, the new states with
-their events, the locks, the places again), one more for the e-mail, and the waiting list
-served for cancellations. Raw SQL where the ORM would compile each time; the new states come
-from reservations.lifecycle like every other move, the places from services.places.
+This is the hot path of the Tuesday-noon rush (bench/bench_cart_race.py): four statements
+for a cart of booking requests (its lines with the places of their days, the closures, the
+new states with their events and the capacity rows' locks, the places again), the e-mail's
+before the locks, and the waiting list served for cancellations. Raw SQL where the ORM
+would compile each time; the new states come from reservations.lifecycle like every other
+move, the places from services.places.
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ from reservations import lifecycle, policy
 from reservations.exceptions import CartEmpty, CartRefused, RefusedLine
 from reservations.lifecycle import Action, Reason, State
 from reservations.models import Booking, Prestation, Service
+from reservations.places import holding_place_params
 from reservations.services import emails
-from reservations.services.places import days_lock, places_count
+from reservations.services.places import LOCK_DAYS_CTE, places_columns_sql, places_count
 from reservations.services.records import route_of
 from reservations.services.waitlist import waitlist_serve
 
 HOLD_MINUTES = int(lifecycle.HOLD_AT_SCREEN.total_seconds() // 60)
 
-# The new states of a validated cart and their history lines, in one statement.
-LINES_SAVE_SQL = """
-    WITH v AS (
+# The new states of a validated cart, their history lines and the capacity rows' locks
+# (services.places), in one statement. The count under the locks comes next, in a
+# statement of its own: in READ COMMITTED only a new statement sees what the lock waited for.
+LINES_SAVE_SQL = (
+    "WITH v AS ("  # noqa: S608 (a constant fragment)
+    + """
         SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[])
             AS v(id, state, held_until)
     ), saved AS (
@@ -37,12 +42,14 @@ LINES_SAVE_SQL = """
         SET state = v.state, state_reason = %s, held_until = v.held_until, updated_at = %s
         FROM v WHERE b.id = v.id
         RETURNING b.id, b.state
-    )
+    ), """
+    + LOCK_DAYS_CTE
+    + """
     INSERT INTO reservations_bookingevent
         (booking_id, state, reason, by_user_id, by_staff, note, at)
     SELECT id, state, %s, %s, false, '', %s FROM saved
-    RETURNING id
 """
+)
 
 
 def _columns(model, alias: str) -> list[str]:
@@ -57,6 +64,10 @@ _LINE_MODELS = ((Booking, "b"), (Prestation, "p"), (Service, "s"), (Child, "c"))
 CART_LINES_SQL = (
     "SELECT "  # noqa: S608 (identifiers from the models' own fields, values as parameters)
     + ", ".join(column for model, alias in _LINE_MODELS for column in _columns(model, alias))
+    # The places of each line's day, as they stand before any lock: full days are refused
+    # without writing, and without one more round trip.
+    + ", "
+    + places_columns_sql("b.prestation_id", "b.day", "p.capacity")
     + """
     FROM reservations_booking b
     JOIN families_child c ON c.id = b.child_id
@@ -79,19 +90,30 @@ def _line_spans():
 
 
 _LINE_SPANS = tuple(_line_spans())
+_PLACES_AT = _LINE_SPANS[-1][3]  # the capacity, then the places held, after the models
 
 
-def _cart_lines_locked(foyer: Foyer) -> list[Booking]:
-    """Return the foyer's cart and cancellation lines, locked, related rows attached."""
+def _cart_lines_locked(foyer: Foyer, now: datetime) -> tuple[list[Booking], dict, Counter]:
+    """Return the foyer's cart and cancellation lines, locked, related rows attached, with
+    the capacity and the places held of their days at ``now`` (unlocked: a first look)."""
     with connection.cursor() as cursor:
-        cursor.execute(CART_LINES_SQL, [foyer.pk, [str(State.CART), str(State.CANCEL_REQUESTED)]])
+        cursor.execute(
+            CART_LINES_SQL,
+            [
+                *holding_place_params(now),
+                foyer.pk,
+                [str(State.CART), str(State.CANCEL_REQUESTED)],
+            ],
+        )
         rows = cursor.fetchall()
-    lines, prestations = [], {}
+    lines, prestations, capacity, taken = [], {}, {}, Counter()
     for row in rows:
         booking, prestation, service, child = (
             model.from_db(connection.alias, names, row[first:last])
             for model, names, first, last in _LINE_SPANS
         )
+        key = (booking.prestation_id, booking.day)
+        capacity[key], taken[key] = row[_PLACES_AT], row[_PLACES_AT + 1]
         if prestation.pk in prestations:
             prestation = prestations[prestation.pk]
         else:
@@ -99,13 +121,15 @@ def _cart_lines_locked(foyer: Foyer) -> list[Booking]:
             prestations[prestation.pk] = prestation
         booking.prestation, booking.child = prestation, child
         lines.append(booking)
-    return lines
+    return lines, capacity, taken
 
 
-def _lines_save(lines: list[Booking], *, now: datetime, user) -> int:
-    """Save the new state of ``lines`` and log it, in one statement; return an event's id."""
+def _lines_save(lines: list[Booking], *, now: datetime, user) -> None:
+    """Save the new state of ``lines``, log it and lock their capacity rows (places.py), in
+    one statement."""
     for line in lines:
         line.updated_at, line.state_reason = now, Reason.PARENT
+    keys = sorted({(line.prestation_id, line.day) for line in lines})
     with connection.cursor() as cursor:
         cursor.execute(
             LINES_SAVE_SQL,
@@ -115,12 +139,13 @@ def _lines_save(lines: list[Booking], *, now: datetime, user) -> int:
                 [line.held_until for line in lines],
                 str(Reason.PARENT),
                 now,
+                [p for p, _ in keys],
+                [d for _, d in keys],
                 str(Reason.PARENT),
                 user.pk if user else None,
                 now,
             ],
         )
-        return min(event_id for (event_id,) in cursor.fetchall())
 
 
 def _moved(line: Booking, hold_until: datetime) -> None:
@@ -139,13 +164,14 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
     prépaiement), held for HOLD_MINUTES where the family prepays, validated otherwise;
     cancellations within their deadline are applied. The family gets one e-mail.
 
-    Full days are first looked for without locks (a refusal then costs no write). Then the
-    new states are written, the capacity rows locked and the places counted again, this
-    cart's lines included: the locks are held for one count and the commit.
+    Full days are first looked for without locks, with the lines (a refusal then costs no
+    write). Then the e-mail is queued, the new states written and the capacity rows locked,
+    and the places counted again, this cart's lines included: the locks are held for one
+    count and the commit.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        lines = _cart_lines_locked(foyer)
+        lines, capacity, taken = _cart_lines_locked(foyer, now)
         if not lines:
             raise CartEmpty()
         bookings = [line for line in lines if line.state == State.CART]
@@ -155,23 +181,20 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
             reason = policy.cancellation_refusal(prestation=line.prestation, day=line.day, now=now)
             if reason:
                 refusals[line.pk] = reason
-        booked = sorted({(line.prestation_id, line.day) for line in bookings})
-        if booked:
-            # Days already full at this instant: refused without writing or waiting for locks.
-            capacity, taken = places_count(booked, now)
-            full = _full_lines(bookings, refusals=refusals, capacity=capacity, taken=taken)
-            refusals.update(dict.fromkeys(full, policy.FULL))
+        # Days already full when the lines were read: refused without writing or waiting
+        # for locks.
+        full = _full_lines(bookings, refusals=refusals, capacity=capacity, taken=taken)
+        refusals.update(dict.fromkeys(full, policy.FULL))
         if refusals:
             raise _cart_refused(lines, refusals)
         hold_until = now + lifecycle.hold_for(Action.SUBMIT)
         for line in lines:
             _moved(line, hold_until)
-        event_id = _lines_save(lines, now=now, user=user)
-        emails.cart_validated(foyer=foyer, lines=lines, event_id=event_id)
+        emails.cart_validated(foyer=foyer, lines=lines)
+        _lines_save(lines, now=now, user=user)
         # The places counted again under the locks, this cart's lines included. Cancelled
         # days too: their freed places go to the waiting list under the same locks.
         keys = sorted({(line.prestation_id, line.day) for line in lines})
-        days_lock(keys)
         capacity, taken = places_count(keys, now)
         full = _full_lines(bookings, refusals={}, capacity=capacity, taken=taken, written=True)
         if full:

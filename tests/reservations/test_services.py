@@ -141,16 +141,16 @@ def test_a_capacity_override_for_one_day(cantine, tenant_a, in_tenant):
 
 
 def test_a_validation_runs_as_many_statements_as_before(cantine, tenant_a, in_tenant):
-    """Six statements (bench/bench_cart_race.py's hot path): the lines locked, the
-    closures, the places, the new states with their events, the capacity locks, the places
-    again. The test's own savepoint and its release make eight."""
+    """Four statements (bench/bench_cart_race.py's hot path): the lines locked with the
+    places of their days, the closures, the new states with their events and the capacity
+    locks, the places again. The test's own savepoint and its release make six."""
     now = paris(2026, 1, 5, 9)
     with in_tenant(tenant_a):
         kid = ChildFactory()
         cart_add(child=kid, prestation=cantine, day=DAY, now=now)
         with CaptureQueriesContext(connection) as statements:
             (line,) = cart_validate(foyer=kid.foyer, now=now)
-        assert len(statements.captured_queries) == 8
+        assert len(statements.captured_queries) == 6
         line.refresh_from_db()
         assert (line.state, line.state_reason) == (State.VALIDATED, Reason.PARENT)
         assert events(line) == [(State.CART, Reason.PARENT), (State.VALIDATED, Reason.PARENT)]
