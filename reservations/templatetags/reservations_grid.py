@@ -1,51 +1,55 @@
 """The Vue Période's cell, written in Python: the page has up to a few hundred of them.
 
 A template include per cell cost most of the page's rendering time; this tag builds the
-same markup with ``format_html`` (every value escaped). Icons come from the state's CSS
-class (static/css/reservations.css), so a cell is its button and its words.
+same markup in one string, every value escaped as ``format_html`` escapes it (``_e``) but
+without its per-argument check for lazy strings, which was half of the cell's time. Icons
+come from the state's CSS class (static/css/reservations.css), so a cell is its button and
+its words.
 """
 
+from html import escape
+
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from reservations.selectors.cells import Cell, CellState
 
 register = template.Library()
 
 
+def _e(value) -> str:
+    """``value`` escaped for HTML text and attributes, as django.utils.html.conditional_escape
+    does (already-safe markup kept; quotes escaped)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(str(value))
+
+
 @register.simple_tag
-def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> str:
+def grid_cell(cell: Cell, toggle_url: str, oob: bool = False) -> SafeString:
     """Return one cell of the grid: a button, or the words of a closed day."""
     # data-hx-*: htmx reads them as it reads hx-*, and they are valid HTML.
-    swap = mark_safe(' data-hx-swap-oob="true"') if oob else ""
+    swap = ' data-hx-swap-oob="true"' if oob else ""
     if cell.state == CellState.CLOSED:
-        inner = format_html(
-            '<span class="ef-face" title="{}"><span aria-hidden="true">{}</span>'
-            '<span class="visually-hidden">{}</span></span>',
-            cell.reason,
-            cell.style.symbol,
-            cell.aria_label,
+        inner = (
+            f'<span class="ef-face" title="{_e(cell.reason)}">'
+            f'<span aria-hidden="true">{_e(cell.style.symbol)}</span>'
+            f'<span class="visually-hidden">{_e(cell.aria_label)}</span></span>'
         )
     else:
-        figure = cell.figure and format_html(
-            '<span class="ef-places" aria-hidden="true">{}</span>', cell.figure
+        figure = (
+            f'<span class="ef-places" aria-hidden="true">{_e(cell.figure)}</span>'
+            if cell.figure
+            else ""
         )
-        inner = format_html(
-            '<button name="cell" value="{}" data-hx-post="{}" id="{}" aria-label="{}"{}>'
-            "{}</button>",
-            cell.key,
-            toggle_url,
-            cell.button_id,
-            cell.aria_label,
-            "" if cell.actionable else mark_safe(' aria-disabled="true"'),
-            figure,
+        disabled = "" if cell.actionable else ' aria-disabled="true"'
+        inner = (
+            f'<button name="cell" value="{_e(cell.key)}" data-hx-post="{_e(toggle_url)}"'
+            f' id="{_e(cell.button_id)}" aria-label="{_e(cell.aria_label)}"{disabled}>'
+            f"{figure}</button>"
         )
-    return format_html(
-        '<div id="{}" class="ef-cell ef-{}" data-state="{}"{}>{}</div>',
-        cell.dom_id,
-        cell.state,
-        cell.state,
-        swap,
-        inner,
+    state = _e(cell.state)
+    return SafeString(
+        f'<div id="{_e(cell.dom_id)}" class="ef-cell ef-{state}" data-state="{state}"{swap}>'
+        f"{inner}</div>"
     )
