@@ -12,6 +12,7 @@ from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from families.models import Child, Foyer
+from portal.models import OutgoingEmail
 from reservations.calendar import ClosureCalendar
 from reservations.exceptions import FULL, CartRefused
 from reservations.models import Booking, BookingState, Prestation, Service
@@ -45,7 +46,9 @@ def crowded_day(django_db_setup, django_db_blocker):
                 rule_days_before=1,
                 rule_time=dt.time(17),
             )
-            foyers = Foyer.objects.bulk_create(Foyer(name=f"RACE {i}") for i in range(PARENTS))
+            foyers = Foyer.objects.bulk_create(
+                Foyer(name=f"RACE {i}", email=f"race.{i}@exemple.test") for i in range(PARENTS)
+            )
             children = Child.objects.bulk_create(
                 Child(foyer=f, last_name=f.name, first_name="E", birth_date="2017-01-01", sexe="F")
                 for f in foyers
@@ -55,6 +58,7 @@ def crowded_day(django_db_setup, django_db_blocker):
             )
         connection.set_schema_to_public()
         yield alpha, prestation, day, foyers
+        OutgoingEmail.objects.filter(schema_name="alpha", recipient__startswith="race.").delete()
         with tenant_context(alpha):
             bookings_purge(Booking.objects.filter(prestation=prestation))
             Child.objects.filter(foyer__in=foyers).delete()
@@ -91,6 +95,11 @@ def test_exactly_capacity_carts_win_the_race(crowded_day, django_db_blocker):
             validated = states.filter(state=BookingState.VALIDATED).count()
             in_cart = states.filter(state=BookingState.CART).count()
             per_child = states.values("child").distinct().count()
+        # The confirmation is queued before the capacity locks: a cart refused under them
+        # takes its e-mail back with it.
+        confirmations = OutgoingEmail.objects.filter(
+            schema_name="alpha", recipient__startswith="race.", key__startswith="cart-validated:"
+        ).count()
 
     errors = [o for o in outcomes if o.startswith("error")]
     assert errors == []
@@ -99,3 +108,4 @@ def test_exactly_capacity_carts_win_the_race(crowded_day, django_db_blocker):
     assert validated == CAPACITY
     assert in_cart == PARENTS - CAPACITY  # refused carts are left untouched
     assert per_child == PARENTS  # no child booked twice
+    assert confirmations == CAPACITY
