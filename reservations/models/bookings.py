@@ -26,6 +26,8 @@ class PrestationDay(models.Model):
     places taken, so two parents racing for the last place are served one after the other.
     """
 
+    # CASCADE, not history: a capacity row and lock goes with its prestation, which bookings
+    # PROTECT (only a prestation nobody booked can be deleted).
     prestation = models.ForeignKey(
         Prestation, on_delete=models.CASCADE, related_name="days", verbose_name="prestation"
     )
@@ -186,6 +188,10 @@ class BookingEvent(models.Model):
 class WaitingListEntry(models.Model):
     """A child waiting for a place on a full prestation-day; first come, first served."""
 
+    # CASCADE, not history: a wish for a place, not a booking nor money. An entry that got
+    # its place points to the booking (promoted_to), whose own history records the promotion;
+    # that booking PROTECTs the child and the prestation, so only entries never served can
+    # go with them (a child's data erased on request, a prestation nobody booked).
     child = models.ForeignKey(
         "families.Child", verbose_name="enfant", on_delete=models.CASCADE, related_name="+"
     )
