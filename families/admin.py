@@ -23,6 +23,7 @@ from families.resources import BoundedXLSX, ChildResource, FrenchCSV
 from families.services import adhesion_code_send
 from families.services_import import import_job_start, import_progress
 from families.timeline import timeline_page
+from portal.admin_filters import ValuesFilter
 from portal.admin_sites import tenant_admin_site
 from portal.search import ForgivingSearchMixin
 from portal.spreadsheets import csv_response
@@ -220,7 +221,11 @@ class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAd
     phone_search_fields = ("responsables__phone", "responsables__phone_secondary")
     # Searches and filters across children or responsables may match a foyer several times:
     # Django's changelist then applies distinct() (lookup_spawns_duplicates).
-    list_filter = ["children__school", "children__classe", AccountStatusFilter]
+    list_filter = [
+        ("children__school", ValuesFilter),
+        ("children__classe", ValuesFilter),
+        AccountStatusFilter,
+    ]
     fields = ["name", "email", "user", "created_at", "left_on", "anonymised_at"]
     readonly_fields = ["user", "created_at", "anonymised_at"]
     inlines = [ResponsableInline, ChildInline, QuotientFamilialInline]
@@ -390,7 +395,7 @@ class FoyerAdmin(TimelineMixin, ForgivingSearchMixin, ImportMixin, admin.ModelAd
 class ChildAdmin(TimelineMixin, ForgivingSearchMixin, admin.ModelAdmin):
     # Readable at 1 366 px: the name and the school in one column each, PAI and foyer kept.
     list_display = ["name", "birth_date_display", "school_classe", "regime", "foyer_link"]
-    list_filter = ["school", "classe", "regime", "sexe"]
+    list_filter = [("school", ValuesFilter), ("classe", ValuesFilter), "regime", "sexe"]
     search_fields = ["last_name", "first_name", "foyer__name", "foyer__email", "school", "classe"]
     phone_search_fields = ("foyer__responsables__phone", "foyer__responsables__phone_secondary")
     list_select_related = ["foyer"]

@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from portal.admin_filters import ValuesFilter
 from portal.admin_sites import tenant_admin_site
 from portal.search import ForgivingSearchMixin
 from reservations import lifecycle, policy
@@ -129,8 +130,8 @@ class BookingAdmin(ForgivingSearchMixin, admin.ModelAdmin):
         "state_reason",
         "prestation__service",
         "prestation",
-        "child__school",
-        "child__classe",
+        ("child__school", ValuesFilter),
+        ("child__classe", ValuesFilter),
     ]
     search_fields = [
         "child__last_name",

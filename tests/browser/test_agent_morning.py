@@ -175,6 +175,21 @@ def test_an_agents_morning(morning, browser, desktop, live_url, tmp_path, django
         run_action(page, "accept")
         page.get_by_text("1 demande(s) acceptée(s) ; les familles sont prévenues.").wait_for()
 
+        # On a phone: the search's count, then Tom's booking with its history, which scrolls
+        # sideways in a region the keyboard can reach (templates/admin/edit_inline/tabular.html).
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.goto(live_url(ALPHA, "/admin/reservations/booking/?q=Tom"))
+        found["réservations, recherche"] = axe_violations(page)
+        page.locator("#result_list tbody tr th a").first.click()
+        history = page.get_by_role("region", name="Historique des réservations")
+        assert "Acceptée par la mairie" in history.inner_text()
+        found["réservation et historique"] = axe_violations(page)
+        page.screenshot(path=shots / "1b-reservation-375.png", full_page=True)
+        page.goto(live_url(ALPHA, "/admin/families/foyer/"))
+        page.locator("#result_list tbody tr th a").first.click()
+        found["foyer et enfants"] = axe_violations(page)  # editable tabular inlines
+        page.set_viewport_size({"width": 1366, "height": 900})
+
         # The absence, accepted: Emma's booking of that day is cancelled.
         page.goto(live_url(ALPHA, "/admin/"))
         page.get_by_role("link", name="1 absence à décider").click()
