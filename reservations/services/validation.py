@@ -124,12 +124,11 @@ def _cart_lines_locked(foyer: Foyer, now: datetime) -> tuple[list[Booking], dict
     return lines, capacity, taken
 
 
-def _lines_save(lines: list[Booking], *, now: datetime, user) -> None:
-    """Save the new state of ``lines``, log it and lock their capacity rows (places.py), in
-    one statement."""
+def _lines_save(lines: list[Booking], *, keys: list, now: datetime, user) -> None:
+    """Save the new state of ``lines``, log it and lock the capacity rows of ``keys``
+    (places.py), in one statement."""
     for line in lines:
         line.updated_at, line.state_reason = now, Reason.PARENT
-    keys = sorted({(line.prestation_id, line.day) for line in lines})
     with connection.cursor() as cursor:
         cursor.execute(
             LINES_SAVE_SQL,
@@ -191,10 +190,10 @@ def cart_validate(*, foyer: Foyer, user=None, now: datetime | None = None) -> li
         for line in lines:
             _moved(line, hold_until)
         emails.cart_validated(foyer=foyer, lines=lines)
-        _lines_save(lines, now=now, user=user)
         # The places counted again under the locks, this cart's lines included. Cancelled
         # days too: their freed places go to the waiting list under the same locks.
         keys = sorted({(line.prestation_id, line.day) for line in lines})
+        _lines_save(lines, keys=keys, now=now, user=user)
         capacity, taken = places_count(keys, now)
         full = _full_lines(bookings, refusals={}, capacity=capacity, taken=taken, written=True)
         if full:
