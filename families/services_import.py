@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from families.exceptions import FamiliesError
 from families.models import ImportJob, ImportStatus
-from portal.dispatch import on_commit_in_schema, task_dispatch
+from portal.dispatch import task_dispatch_on_commit
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3600
@@ -37,7 +37,7 @@ def import_job_start(*, file_name: str, storage_name: str, format_index: int, us
         format_index=format_index,
         created_by_id=getattr(user, "pk", None),
     )
-    on_commit_in_schema(lambda: task_dispatch(import_run_task, job_id=job.pk))
+    task_dispatch_on_commit(import_run_task, job_id=job.pk)
     return job
 
 

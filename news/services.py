@@ -14,7 +14,7 @@ from news import rules
 from news.exceptions import PostAlreadyEmailed, PostNotPublished
 from news.models import Post
 from news.selectors import audience_foyers
-from portal.dispatch import on_commit_in_schema, task_dispatch
+from portal.dispatch import task_dispatch_on_commit
 from portal.links import site_url
 from portal.models import NotificationPreference, OutgoingEmail
 from portal.services import email_queue
@@ -67,7 +67,7 @@ def post_email_request(*, post: Post, now: datetime | None = None) -> Post:
             raise PostNotPublished(locked.title)
         locked.emailed_at = now
         locked.save(update_fields=["emailed_at"])
-        on_commit_in_schema(lambda: task_dispatch(post_email_task, post_id=locked.pk))
+        task_dispatch_on_commit(post_email_task, post_id=locked.pk)
     return locked
 
 

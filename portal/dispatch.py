@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,8 +36,9 @@ def task_dispatch(task, **kwargs) -> str:
     return "deferred"
 
 
-def on_commit_in_schema(send: Callable[[], object]) -> None:
-    """Run ``send`` once the current transaction commits, in the collectivité current now.
+def task_dispatch_on_commit(task, **kwargs) -> None:
+    """``task_dispatch(task, **kwargs)`` once the current transaction commits, sent from the
+    collectivité current now.
 
     A tenant task takes its collectivité from the schema it is sent from. When the
     transaction outlives the schema (a command that leaves a collectivité's context before
@@ -49,6 +49,6 @@ def on_commit_in_schema(send: Callable[[], object]) -> None:
 
     def in_schema() -> None:
         with tenant_context(tenant):
-            send()
+            task_dispatch(task, **kwargs)
 
     transaction.on_commit(in_schema)

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal import sealing
-from portal.dispatch import on_commit_in_schema, task_dispatch
+from portal.dispatch import task_dispatch_on_commit
 from portal.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def email_queue(
         },
     )
     if created:
-        on_commit_in_schema(lambda: task_dispatch(email_send_task, email_id=email.pk))
+        task_dispatch_on_commit(email_send_task, email_id=email.pk)
     return email
 
 

@@ -20,7 +20,7 @@ from billing.exceptions import BillingError
 from billing.models import BillingProfile, Invoice, InvoiceKind, InvoiceRun, RunStatus
 from billing.services.invoicing import Bill, batches, draft_bills, foyers_to_bill, invoiced_for
 from billing.services.numbers import billing_profile, numbers_take
-from portal.dispatch import on_commit_in_schema, task_dispatch
+from portal.dispatch import task_dispatch_on_commit
 from reservations.models import BillingMode, Prestation, Service
 
 PERIOD_NOT_OVER = "La période n'est pas terminée : on facture ce qui a été servi, jusqu'à hier."
@@ -55,7 +55,7 @@ def invoice_run_start(*, service: Service, start: date, end: date, user) -> Invo
         run = InvoiceRun.objects.create(
             service=service, period_start=start, period_end=end, created_by=user
         )
-        on_commit_in_schema(lambda: task_dispatch(invoice_run_task, run_id=run.pk))
+        task_dispatch_on_commit(invoice_run_task, run_id=run.pk)
     return run
 
 

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.dispatch import on_commit_in_schema, task_dispatch
+from portal.dispatch import task_dispatch_on_commit
 from reservations.exceptions import (
     CLOSURE_IN_PAST,
     CLOSURE_NOT_ALLOWED,
@@ -167,7 +167,7 @@ def _queue(closure: Closure) -> None:
     from reservations.tasks import closure_apply_task
 
     pk = closure.pk
-    on_commit_in_schema(lambda: task_dispatch(closure_apply_task, closure_id=pk))
+    task_dispatch_on_commit(closure_apply_task, closure_id=pk)
 
 
 def _news_publish(*, closure: Closure, prestations, now: datetime):
